@@ -1,0 +1,157 @@
+/*
+ * coap/engine.h: the server's own CoAP engine (RFC 7252 over any datagram
+ * transport). One engine serves every endpoint (UDP now; DTLS and TCP plug in
+ * the same way) and plays both roles on the same sockets: it answers requests
+ * from devices (server role: resources and handlers) and sends requests to
+ * them (client role: exchanges with a response callback and a timeout).
+ *
+ * It owns reliability (CON retransmission with randomised exponential back-off,
+ * NSTART per peer), deduplication, message ids and tokens. It does no I/O of
+ * its own: datagrams come in through lw_coap_engine_input() and go out through
+ * the endpoint's send function, and time comes from the timer heap's clock, so
+ * tests can run it with a fake clock and a capture of what it sends.
+ *
+ * Everything runs on the loop thread.
+ */
+#ifndef LW_COAP_ENGINE_H
+#define LW_COAP_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coap/dedup.h"
+#include "coap/message.h"
+#include "coap/peer.h"
+#include "timer.h"
+#include "util/hash.h"
+
+struct lw_coap_engine;
+struct lw_coap_exchange;
+struct lw_coap_resource;
+
+/* A transport the engine sends through. */
+struct lw_coap_endpoint {
+	const char *name; /* "udp", "dtls", ... for logs */
+	int secure;
+	/* Sends one datagram. 0, or LW_EIO (the engine counts it, and relies on
+	 * retransmission for CONs). */
+	int (*send)(struct lw_coap_endpoint *ep, const struct lw_coap_addr *to, const uint8_t *buf,
+	            size_t len);
+	struct lw_coap_engine *engine;
+};
+
+/* RFC 7252 section 4.8 transmission parameters, in ms. */
+struct lw_coap_params {
+	uint32_t ack_timeout_ms;
+	uint32_t ack_random_permille; /* ACK_RANDOM_FACTOR x 1000 (1500) */
+	uint32_t max_retransmit;
+	uint32_t nstart;
+	uint64_t exchange_lifetime_ms;
+	uint64_t non_lifetime_ms;
+	uint64_t peer_idle_ms;
+	size_t dedup_max;
+};
+
+/* The defaults of RFC 7252 4.8 (and the derived lifetimes of 4.8.2). */
+void lw_coap_params_default(struct lw_coap_params *p);
+
+struct lw_coap_stats {
+	unsigned long long rx, tx, rx_malformed, tx_errors, duplicates, retransmits, timeouts,
+		rst_in, rst_out, requests_in, requests_out, bad_option, unmatched;
+};
+
+struct lw_coap_engine {
+	struct lw_timers *timers;
+	struct lw_coap_params params;
+	struct lw_coap_peers peers;
+	struct lw_coap_dedup dedup;
+	struct lw_htable by_mid;   /* our CONs awaiting ACK/RST: (peer, mid) */
+	struct lw_htable by_token; /* our requests awaiting a response: (peer, token) */
+	struct lw_coap_exchange *ex_head; /* every live exchange, for shutdown */
+	int stopping;
+	struct lw_timer housekeeping;
+	struct lw_coap_resource *resources;
+	uint64_t rng;
+	struct lw_coap_stats stats;
+	uint8_t scratch[65536]; /* encode buffer for responses (loop thread only) */
+	char text[16384];       /* payloads the engine makes itself (/.well-known/core) */
+};
+
+int lw_coap_engine_init(struct lw_coap_engine *e, struct lw_timers *timers,
+                        const struct lw_coap_params *params);
+/* Ends every exchange (callbacks get LW_ECANCELED) and frees all state. */
+void lw_coap_engine_free(struct lw_coap_engine *e);
+
+/* One datagram from a transport. */
+void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
+                          const struct lw_coap_addr *from, const uint8_t *buf, size_t len);
+
+/* ---- server role ---- */
+
+/*
+ * What a handler answers. The handler sets code, adds options in any order and
+ * a payload; everything it points at must stay valid until it returns (the
+ * engine encodes right after). type, mid and token are the engine's.
+ */
+struct lw_coap_response {
+	struct lw_coap_msg msg;
+	int deferred;
+	uint8_t uints[8][4]; /* storage for uint option values */
+	int n_uints;
+};
+
+void lw_coap_resp_opt(struct lw_coap_response *r, uint16_t number, const void *value, size_t len);
+void lw_coap_resp_opt_uint(struct lw_coap_response *r, uint16_t number, uint32_t value);
+
+typedef void (*lw_coap_handler)(struct lw_coap_engine *e, struct lw_coap_peer *peer,
+                                const struct lw_coap_msg *req, struct lw_coap_response *resp,
+                                void *arg);
+
+/*
+ * A response the handler will give later (a separate response, RFC 7252 5.2.2):
+ * the engine ACKs a CON request at once, and lw_coap_respond() sends the
+ * answer as its own CON (or NON, for a NON request) with the request's token.
+ */
+struct lw_coap_deferred {
+	struct lw_coap_peer *peer; /* held until responded */
+	uint8_t token[LW_COAP_MAX_TOKEN];
+	uint8_t token_len;
+	uint8_t req_type;
+};
+
+/* Called by a handler instead of filling resp. NULL when out of memory. */
+struct lw_coap_deferred *lw_coap_defer(struct lw_coap_engine *e, struct lw_coap_peer *peer,
+                                       const struct lw_coap_msg *req,
+                                       struct lw_coap_response *resp);
+/* Sends the separate response (code, options, payload of msg) and frees d. */
+int lw_coap_respond(struct lw_coap_engine *e, struct lw_coap_deferred *d,
+                    struct lw_coap_msg *msg);
+
+/* ---- client role ---- */
+
+/*
+ * status is 0 with the response, LW_ETIMEDOUT (no ACK after MAX_RETRANSMIT
+ * retransmissions, or no response before timeout_ms), LW_EPROTO (the peer
+ * answered RST) or LW_ECANCELED (engine shutdown). resp is valid only during
+ * the call.
+ */
+typedef void (*lw_coap_response_cb)(void *arg, int status, const struct lw_coap_msg *resp);
+
+/*
+ * Sends a request (req->type CON or NON; code; options; payload) to peer.
+ * The engine sets mid and token, copies the encoded message, and calls cb
+ * exactly once unless the exchange is cancelled. If handle is not NULL it
+ * receives the exchange for lw_coap_cancel(); it is invalid once cb has run.
+ */
+int lw_coap_request(struct lw_coap_engine *e, struct lw_coap_peer *peer, struct lw_coap_msg *req,
+                    uint32_t timeout_ms, lw_coap_response_cb cb, void *arg,
+                    struct lw_coap_exchange **handle);
+/* Forgets an exchange without calling its callback. */
+void lw_coap_cancel(struct lw_coap_engine *e, struct lw_coap_exchange *x);
+
+/* Internal to the engine's files. */
+void lw_coap_engine_send(struct lw_coap_engine *e, struct lw_coap_peer *p, const uint8_t *buf,
+                         size_t len);
+uint16_t lw_coap_engine_next_mid(struct lw_coap_peer *p);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * config.c: one table describes every core key (section, name, type, range,
+ * field); the INI reader, the defaults and the errors all come from it.
+ * Lines are counted by our own reader around inih so that every error can
+ * name the line it is about.
+ */
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "lwm2m/error.h"
+
+#ifndef LW_PLUGIN_DIR
+#define LW_PLUGIN_DIR "/usr/local/lib/lwm2md/plugins"
+#endif
+
+enum def_type { T_STR, T_INT, T_PORT, T_ENUM };
+
+struct def {
+	const char *section;
+	const char *key;
+	enum def_type type;
+	size_t offset;
+	const char *dflt;
+	long long min, max;
+	const char *choices; /* T_ENUM: '|'-separated */
+};
+
+#define F(field) offsetof(struct lw_config, field)
+
+/* Every core key. docs/config.md describes each one; keep the two in step. */
+static const struct def defs[] = {
+	{"server", "state_dir", T_STR, F(state_dir), "./lwm2md-state", 0, 0, NULL},
+	{"server", "plugin_dir", T_STR, F(plugin_dir), LW_PLUGIN_DIR, 0, 0, NULL},
+	{"server", "plugins", T_STR, F(plugins), NULL, 0, 0, NULL},
+	{"server", "workers", T_INT, F(workers), "2", 1, 64, NULL},
+	{"server", "worker_queue", T_INT, F(worker_queue), "65536", 16, 16777216, NULL},
+	{"log", "level", T_ENUM, F(log_level), "info", 0, 0, "error|warn|info|debug"},
+	{"log", "target", T_ENUM, F(log_target), "stderr", 0, 0, "stderr|syslog|file"},
+	{"log", "file", T_STR, F(log_file), NULL, 0, 0, NULL},
+	{"coap", "bind", T_STR, F(coap_bind), "0.0.0.0", 0, 0, NULL},
+	{"coap", "port", T_PORT, F(coap_port), "5683", 0, 65535, NULL},
+	{"coap", "rcvbuf", T_INT, F(coap_rcvbuf), "8388608", 0, 1073741824, NULL},
+	{"coap", "dedup_max", T_INT, F(coap_dedup_max), "1000000", 0, 100000000, NULL},
+	{"coap", "peer_idle_timeout", T_INT, F(coap_peer_idle), "600", 10, 86400 * 30, NULL},
+	{"coap", "ack_timeout_ms", T_INT, F(coap_ack_timeout_ms), "2000", 100, 60000, NULL},
+	{"coap", "max_retransmit", T_INT, F(coap_max_retransmit), "4", 0, 20, NULL},
+	{"coap", "nstart", T_INT, F(coap_nstart), "1", 1, 64, NULL},
+	{"coaps", "bind", T_STR, F(coaps_bind), "0.0.0.0", 0, 0, NULL},
+	{"coaps", "port", T_PORT, F(coaps_port), "5684", 0, 65535, NULL},
+	{"bootstrap", "bind", T_STR, F(bootstrap_bind), "0.0.0.0", 0, 0, NULL},
+	{"bootstrap", "port", T_PORT, F(bootstrap_port), "5783", 0, 65535, NULL},
+	{"bootstrap", "secure_port", T_PORT, F(bootstrap_secure_port), "5784", 0, 65535, NULL},
+	{"http", "bind", T_STR, F(http_bind), "0.0.0.0", 0, 0, NULL},
+	{"http", "port", T_PORT, F(http_port), "8080", 0, 65535, NULL},
+	{"http", "admin_token", T_STR, F(http_admin_token), NULL, 0, 0, NULL},
+	{"storage", "plugin", T_STR, F(storage_plugin), "sqlite", 0, 0, NULL},
+	{"storage", "conninfo", T_STR, F(storage_conninfo), NULL, 0, 0, NULL},
+};
+#define N_DEFS (sizeof(defs) / sizeof(defs[0]))
+_Static_assert(N_DEFS <= sizeof(((struct lw_config *)0)->lines) / sizeof(int),
+               "struct lw_config lines[] too small for the key table");
+
+static const char *const core_sections[] = {"server", "log",  "coap",    "coaps",
+                                            "bootstrap", "http", "storage"};
+
+int lw_config_parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	for (int i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return LW_EINVAL;
+}
+
+int lw_config_parse_int(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE)
+		return LW_EINVAL;
+	if ((min != 0 || max != 0) && (v < min || v > max))
+		return LW_ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int enum_has(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	for (const char *p = choices; p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncmp(p, v, n) == 0)
+			return 1;
+		p = bar ? bar + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Sets one core field from text; writes the reason to err on failure. */
+static int set_field(struct lw_config *cfg, const struct def *d, const char *value, char *err,
+                     size_t errlen)
+{
+	char *base = (char *)cfg;
+	if (d->type == T_STR || d->type == T_ENUM) {
+		if (d->type == T_ENUM && !enum_has(d->choices, value)) {
+			snprintf(err, errlen, "[%s] %s = \"%s\": expected one of %s", d->section,
+			         d->key, value, d->choices);
+			return LW_EINVAL;
+		}
+		char **slot = (char **)(base + d->offset);
+		char *copy = strdup(value);
+		if (!copy)
+			return LW_ENOMEM;
+		free(*slot);
+		*slot = copy;
+		return 0;
+	}
+	long long v;
+	int rc = lw_config_parse_int(value, d->min, d->max, &v);
+	if (rc) {
+		snprintf(err, errlen, "[%s] %s = \"%s\": %s %lld to %lld", d->section, d->key,
+		         value, d->type == T_PORT ? "expected a port number from" : "expected an integer from",
+		         d->min, d->max);
+		return rc;
+	}
+	*(int *)(base + d->offset) = (int)v;
+	return 0;
+}
+
+void lw_config_defaults(struct lw_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	char err[256];
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (defs[i].dflt)
+			set_field(cfg, &defs[i], defs[i].dflt, err, sizeof(err));
+}
+
+struct reader {
+	FILE *f;
+	int line;
+};
+
+/* inih's reader: one line per call, so the count names the current line. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	char *s = fgets(str, num, r->f);
+	if (s)
+		r->line++;
+	return s;
+}
+
+struct parse {
+	struct lw_config *cfg;
+	struct reader *rd;
+	char *err;
+	size_t errlen;
+	int rc;
+};
+
+static int is_core_section(const char *section)
+{
+	for (size_t i = 0; i < sizeof(core_sections) / sizeof(core_sections[0]); i++)
+		if (strcmp(section, core_sections[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int keep_extra(struct lw_config *cfg, const char *section, const char *key,
+                      const char *value, int line)
+{
+	struct lw_conf_entry *e = realloc(cfg->extra, (cfg->n_extra + 1) * sizeof(*e));
+	if (!e)
+		return LW_ENOMEM;
+	cfg->extra = e;
+	e += cfg->n_extra;
+	memset(e, 0, sizeof(*e));
+	e->section = strdup(section);
+	e->key = strdup(key);
+	e->value = strdup(value);
+	e->line = line;
+	cfg->n_extra++;
+	if (!e->section || !e->key || !e->value)
+		return LW_ENOMEM;
+	return 0;
+}
+
+static int on_entry(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = user;
+	char why[512];
+	int rc;
+	if (!key) /* a section header alone (INI_CALL_HANDLER_ON_NEW_SECTION) */
+		return 1;
+	if (section[0] == '\0') {
+		snprintf(why, sizeof(why), "key \"%s\" outside any [section]", key);
+		rc = LW_EINVAL;
+	} else if (!is_core_section(section)) {
+		rc = keep_extra(p->cfg, section, key, value, p->rd->line);
+		snprintf(why, sizeof(why), "%s", lw_strerror(rc));
+	} else {
+		const struct def *d = NULL;
+		for (size_t i = 0; i < N_DEFS && !d; i++)
+			if (strcmp(defs[i].section, section) == 0 && strcmp(defs[i].key, key) == 0)
+				d = &defs[i];
+		if (!d) {
+			snprintf(why, sizeof(why), "unknown key \"%s\" in section [%s]", key, section);
+			rc = LW_EINVAL;
+		} else {
+			rc = set_field(p->cfg, d, value, why, sizeof(why));
+			p->cfg->lines[d - defs] = p->rd->line;
+		}
+	}
+	if (rc) {
+		snprintf(p->err, p->errlen, "%s:%d: %s", p->cfg->path, p->rd->line, why);
+		p->rc = rc;
+		return 0; /* stop at the first error: one clear line */
+	}
+	return 1;
+}
+
+int lw_config_load(struct lw_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot read config: %s", path, strerror(errno));
+		return LW_EIO;
+	}
+	free(cfg->path);
+	cfg->path = strdup(path);
+	struct reader rd = {f, 0};
+	struct parse p = {cfg, &rd, err, errlen, 0};
+	int line = ini_parse_stream(read_line, &rd, on_entry, &p);
+	fclose(f);
+	if (p.rc)
+		return p.rc;
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section], key = value or a comment)",
+		         path, line);
+		return LW_EINVAL;
+	}
+	if (line < 0) {
+		snprintf(err, errlen, "%s: cannot parse config", path);
+		return LW_EIO;
+	}
+	if (strcmp(cfg->log_target, "file") == 0 && !cfg->log_file) {
+		snprintf(err, errlen, "%s: [log] target = file needs [log] file = PATH", path);
+		return LW_EINVAL;
+	}
+	return 0;
+}
+
+void lw_config_env(struct lw_config *cfg)
+{
+	const char *tok = getenv("LWM2MD_ADMIN_TOKEN");
+	if (tok && *tok) {
+		free(cfg->http_admin_token);
+		cfg->http_admin_token = strdup(tok);
+	}
+}
+
+int lw_config_line(const struct lw_config *cfg, const char *section, const char *key)
+{
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (strcmp(defs[i].section, section) == 0 && strcmp(defs[i].key, key) == 0)
+			return cfg->lines[i];
+	return 0;
+}
+
+const char *lw_config_where(const struct lw_config *cfg, int line, char *buf, size_t len)
+{
+	if (!cfg->path)
+		snprintf(buf, len, "defaults");
+	else
+		snprintf(buf, len, "%s:%d", cfg->path, line);
+	return buf;
+}
+
+void lw_config_free(struct lw_config *cfg)
+{
+	char *base = (char *)cfg;
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (defs[i].type == T_STR || defs[i].type == T_ENUM)
+			free(*(char **)(base + defs[i].offset));
+	for (size_t i = 0; i < cfg->n_extra; i++) {
+		free(cfg->extra[i].section);
+		free(cfg->extra[i].key);
+		free(cfg->extra[i].value);
+	}
+	free(cfg->extra);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

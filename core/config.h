@@ -1,0 +1,95 @@
+/*
+ * config.h: the daemon's configuration: built-in defaults, an INI file (inih)
+ * and a few environment variables, in that order of precedence (last wins).
+ *
+ * Core sections are checked against one table (config.c); every other section
+ * belongs to a plugin of that name and is kept raw, with line numbers, until
+ * the plugin's schema is known (plugin.c). All errors read "FILE:LINE: what".
+ */
+#ifndef LW_CORE_CONFIG_H
+#define LW_CORE_CONFIG_H
+
+#include <stddef.h>
+
+/* One key of a plugin section, as read from the file. */
+struct lw_conf_entry {
+	char *section;
+	char *key;
+	char *value;
+	int line;
+	int used; /* set when a plugin schema claimed it */
+};
+
+struct lw_config {
+	char *path; /* the file read, or NULL for built-in defaults */
+
+	/* [server] */
+	char *state_dir;
+	char *plugin_dir;
+	char *plugins; /* space/comma separated names; NULL: every *.so in plugin_dir */
+	int workers;
+	int worker_queue;
+
+	/* [log] */
+	char *log_level;
+	char *log_target; /* stderr, syslog, file */
+	char *log_file;
+
+	/* [coap] */
+	char *coap_bind;
+	int coap_port;
+	int coap_rcvbuf;          /* bytes; 0 leaves the kernel default */
+	int coap_dedup_max;       /* entries in the deduplication cache */
+	int coap_peer_idle;       /* seconds before an idle peer is forgotten */
+	int coap_ack_timeout_ms;  /* RFC 7252 ACK_TIMEOUT */
+	int coap_max_retransmit;  /* RFC 7252 MAX_RETRANSMIT */
+	int coap_nstart;          /* RFC 7252 NSTART */
+
+	/* [coaps] */
+	char *coaps_bind;
+	int coaps_port;
+
+	/* [bootstrap] */
+	char *bootstrap_bind;
+	int bootstrap_port;
+	int bootstrap_secure_port;
+
+	/* [http] */
+	char *http_bind;
+	int http_port;
+	char *http_admin_token;
+
+	/* [storage] */
+	char *storage_plugin;
+	char *storage_conninfo;
+
+	/* line of each core key in the file (0: not set there), by table index */
+	int lines[48];
+
+	/* sections the core does not know: plugin sections */
+	struct lw_conf_entry *extra;
+	size_t n_extra;
+};
+
+/* Fills cfg with the built-in defaults. */
+void lw_config_defaults(struct lw_config *cfg);
+/*
+ * Reads path over the defaults already in cfg. Returns 0, or LW_EINVAL with
+ * "FILE:LINE: problem" in err (LW_EIO when the file cannot be read).
+ */
+int lw_config_load(struct lw_config *cfg, const char *path, char *err, size_t errlen);
+/* Applies LWM2MD_* environment overrides (LWM2MD_ADMIN_TOKEN). */
+void lw_config_env(struct lw_config *cfg);
+void lw_config_free(struct lw_config *cfg);
+
+/* The line where [section] key was set, or 0 (defaults or unknown key). */
+int lw_config_line(const struct lw_config *cfg, const char *section, const char *key);
+/* Where an entry came from: "FILE:LINE" or "defaults". */
+const char *lw_config_where(const struct lw_config *cfg, int line, char *buf, size_t len);
+
+/* Parses a bool the way every section does (true/yes/on/1, false/no/off/0). */
+int lw_config_parse_bool(const char *s, int *out);
+/* Parses a decimal integer in [min, max]; returns 0 or LW_EINVAL / LW_ERANGE. */
+int lw_config_parse_int(const char *s, long long min, long long max, long long *out);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * daemon.c: start-up and shut-down order of the server. Start: config checked,
+ * plugins loaded and their sections checked, loop and workers up, listeners
+ * bound, plugins started, "started" published. Stop: the reverse, with the
+ * worker pool drained before any plugin's fini so that no accepted job is lost.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "coap/engine.h"
+#include "coap/udp.h"
+#include "log.h"
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int lw_daemon_check(struct lw_daemon *d, struct lw_config *cfg, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	lw_events_init(&d->events);
+	d->host.events = &d->events;
+	d->host.workers = &d->workers;
+	d->host.state_dir = cfg->state_dir;
+	if (lw_plugins_load(&d->plugins, cfg, &d->host, err, errlen) != 0)
+		return LW_EXIT_CONFIG;
+	d->plugins_loaded = 1;
+	return LW_EXIT_OK;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct lw_daemon *d = arg;
+	if (sig == SIGHUP) {
+		lw_log(LW_LOG_INFO, "SIGHUP: reopening the log");
+		lw_log_reopen();
+		return;
+	}
+	lw_log(LW_LOG_INFO, "%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	lw_loop_break(&d->loop);
+}
+
+static int open_listeners(struct lw_daemon *d, char *err, size_t errlen)
+{
+	const struct lw_config *c = d->cfg;
+	struct lw_coap_params params;
+	lw_coap_params_default(&params);
+	params.ack_timeout_ms = (uint32_t)c->coap_ack_timeout_ms;
+	params.max_retransmit = (uint32_t)c->coap_max_retransmit;
+	params.nstart = (uint32_t)c->coap_nstart;
+	params.peer_idle_ms = (uint64_t)c->coap_peer_idle * 1000;
+	params.dedup_max = (size_t)c->coap_dedup_max;
+	d->coap = malloc(sizeof(*d->coap));
+	if (!d->coap || lw_coap_engine_init(d->coap, &d->loop.timers, &params) != 0) {
+		free(d->coap);
+		d->coap = NULL;
+		snprintf(err, errlen, "cannot set up the CoAP engine: out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	if (c->coap_port == 0)
+		return LW_EXIT_OK;
+	d->udp = malloc(sizeof(*d->udp));
+	if (!d->udp) {
+		snprintf(err, errlen, "out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	char why[300];
+	if (lw_coap_udp_open(d->udp, d->coap, d->loop.base, c->coap_bind, c->coap_port,
+	                     c->coap_rcvbuf, why, sizeof(why)) != 0) {
+		free(d->udp);
+		d->udp = NULL;
+		snprintf(err, errlen, "[coap] %s", why);
+		return LW_EXIT_RUNTIME;
+	}
+	return LW_EXIT_OK;
+}
+
+int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_t errlen)
+{
+	int rc = lw_daemon_check(d, cfg, err, errlen);
+	if (rc)
+		return rc;
+	d->started = time(NULL);
+	if (mkdir_p(cfg->state_dir) != 0) {
+		snprintf(err, errlen, "cannot create state directory %s: %s", cfg->state_dir,
+		         strerror(errno));
+		return LW_EXIT_RUNTIME;
+	}
+	if (lw_loop_init(&d->loop) != 0) {
+		snprintf(err, errlen, "cannot create the event loop");
+		return LW_EXIT_RUNTIME;
+	}
+	d->loop_up = 1;
+	lw_hash_seed();
+	if (lw_worker_pool_start(&d->workers, d->loop.base, cfg->workers,
+	                         (size_t)cfg->worker_queue) != 0) {
+		snprintf(err, errlen, "cannot start %d worker threads", cfg->workers);
+		return LW_EXIT_RUNTIME;
+	}
+	d->workers_up = 1;
+	static const int signals[3] = {SIGTERM, SIGINT, SIGHUP};
+	for (int i = 0; i < 3; i++) {
+		d->sigs[i] = evsignal_new(d->loop.base, signals[i], on_signal, d);
+		if (d->sigs[i])
+			evsignal_add(d->sigs[i], NULL);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	rc = open_listeners(d, err, errlen);
+	if (rc)
+		return rc;
+	if (lw_plugins_start(&d->plugins, err, errlen) != 0)
+		return LW_EXIT_RUNTIME;
+	char listen[160] = "CoAP disabled";
+	if (d->udp)
+		snprintf(listen, sizeof(listen), "CoAP on udp %s:%d", cfg->coap_bind,
+		         lw_coap_udp_port(d->udp));
+	lw_log(LW_LOG_INFO, "lwm2md %s ready: %s, %zu plugin%s, state in %s", PACKAGE_VERSION,
+	       listen, d->plugins.count, d->plugins.count == 1 ? "" : "s", cfg->state_dir);
+	lw_events_publish(&d->events, LW_EVENT_STARTED, NULL, NULL);
+	return LW_EXIT_OK;
+}
+
+int lw_daemon_run(struct lw_daemon *d)
+{
+	return lw_loop_run(&d->loop) == 0 ? LW_EXIT_OK : LW_EXIT_RUNTIME;
+}
+
+void lw_daemon_stop(struct lw_daemon *d)
+{
+	if (d->plugins_loaded && d->loop_up)
+		lw_events_publish(&d->events, LW_EVENT_STOPPING, NULL, NULL);
+	if (d->udp) {
+		lw_coap_udp_close(d->udp);
+		free(d->udp);
+		d->udp = NULL;
+	}
+	if (d->coap) {
+		lw_coap_engine_free(d->coap);
+		free(d->coap);
+		d->coap = NULL;
+	}
+	if (d->workers_up)
+		lw_worker_pool_stop(&d->workers);
+	d->workers_up = 0;
+	if (d->plugins_loaded)
+		lw_plugins_unload(&d->plugins);
+	d->plugins_loaded = 0;
+	lw_events_free(&d->events);
+	for (int i = 0; i < 3; i++)
+		if (d->sigs[i])
+			event_free(d->sigs[i]);
+	memset(d->sigs, 0, sizeof(d->sigs));
+	if (d->loop_up)
+		lw_loop_free(&d->loop);
+	d->loop_up = 0;
+}

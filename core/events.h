@@ -1,0 +1,40 @@
+/*
+ * events.h: the event bus. Publishers (registry, operations, FOTA, ...) hand
+ * it an event; it calls every subscriber whose mask matches, synchronously on
+ * the loop thread. Subscribers are plugins (through lw_event_subscribe) and
+ * core parts (owner NULL) such as the REST event stream.
+ */
+#ifndef LW_CORE_EVENTS_H
+#define LW_CORE_EVENTS_H
+
+#include <stdint.h>
+
+#include "lwm2m/plugin.h"
+
+struct lw_event {
+	int kind;
+	const char *endpoint; /* NULL when not about one client */
+	double time;
+	const char *json; /* the whole event as a JSON object */
+};
+
+struct lw_subscription;
+
+struct lw_events {
+	struct lw_subscription *subs;
+	unsigned long long published[LW_EVENT_KIND_COUNT];
+};
+
+void lw_events_init(struct lw_events *b);
+void lw_events_free(struct lw_events *b);
+int lw_events_subscribe(struct lw_events *b, const void *owner, uint32_t mask, lw_event_cb cb,
+                        void *ctx);
+/* Drops every subscription of owner (a plugin being unloaded). */
+void lw_events_unsubscribe_owner(struct lw_events *b, const void *owner);
+/*
+ * Publishes an event. fields is the inside of the JSON object after the
+ * common members (e.g. "\"lifetime\":300"), or NULL.
+ */
+void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, const char *fields);
+
+#endif

@@ -1,0 +1,39 @@
+# The daemon: everything but main.c goes into one convenience library that the
+# unit tests link too.
+noinst_LTLIBRARIES += core/liblwcore.la
+core_liblwcore_la_SOURCES = \
+	core/error.c \
+	core/log.c core/log.h \
+	core/config.c core/config.h \
+	core/loop.c core/loop.h \
+	core/timer.c core/timer.h \
+	core/worker.c core/worker.h \
+	core/events.c core/events.h \
+	core/plugin.c core/plugin.h \
+	core/daemon.c core/daemon.h \
+	core/util/hash.c core/util/hash.h \
+	core/coap/message.c core/coap/message.h \
+	core/coap/option.c \
+	core/coap/peer.c core/coap/peer.h \
+	core/coap/dedup.c core/coap/dedup.h \
+	core/coap/exchange.c core/coap/exchange.h \
+	core/coap/engine.c core/coap/engine.h \
+	core/coap/resource.c core/coap/resource.h \
+	core/coap/udp.c core/coap/udp.h
+core_liblwcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"' \
+	-DLW_SYSCONF_DIR='"$(sysconfdir)"'
+core_liblwcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(GNUTLS_CFLAGS) $(INIH_CFLAGS)
+core_liblwcore_la_LIBADD = $(LIBEVENT_LIBS) $(GNUTLS_LIBS) $(INIH_LIBS) -lpthread
+
+bin_PROGRAMS += lwm2md
+lwm2md_SOURCES = core/main.c
+lwm2md_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS)
+lwm2md_LDADD = core/liblwcore.la
+# Export the plugin API (and only it: the core is built with hidden visibility).
+lwm2md_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
+
+lwm2minclude_HEADERS = \
+	include/lwm2m/api.h \
+	include/lwm2m/error.h \
+	include/lwm2m/log.h \
+	include/lwm2m/plugin.h
