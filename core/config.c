@@ -151,15 +151,36 @@ void lw_config_defaults(struct lw_config *cfg)
 struct reader {
 	FILE *f;
 	int line;
+	struct lw_config *cfg;
+	int rc;
 };
 
-/* inih's reader: one line per call, so the count names the current line. */
+static int is_core_section(const char *section);
+static int keep_extra(struct lw_config *cfg, const char *section, const char *key,
+                      const char *value, int line);
+
+/*
+ * inih's reader: one line per call, so the count names the current line. It
+ * also notes plugin section headers, which inih reports only with their keys,
+ * so that an empty "[typo]" section is still checked against the plugins.
+ */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct reader *r = stream;
 	char *s = fgets(str, num, r->f);
-	if (s)
-		r->line++;
+	if (!s)
+		return s;
+	r->line++;
+	const char *p = s + strspn(s, " \t");
+	const char *end = *p == '[' ? strchr(p, ']') : NULL;
+	if (end && end - p - 1 > 0 && end - p - 1 < 128) {
+		char name[128];
+		size_t len = (size_t)(end - p - 1);
+		memcpy(name, p + 1, len);
+		name[len] = '\0';
+		if (!is_core_section(name) && !r->rc)
+			r->rc = keep_extra(r->cfg, name, "", "", r->line);
+	}
 	return s;
 }
 
@@ -241,12 +262,16 @@ int lw_config_load(struct lw_config *cfg, const char *path, char *err, size_t er
 	}
 	free(cfg->path);
 	cfg->path = strdup(path);
-	struct reader rd = {f, 0};
+	struct reader rd = {f, 0, cfg, 0};
 	struct parse p = {cfg, &rd, err, errlen, 0};
 	int line = ini_parse_stream(read_line, &rd, on_entry, &p);
 	fclose(f);
 	if (p.rc)
 		return p.rc;
+	if (rd.rc) {
+		snprintf(err, errlen, "%s: %s", path, lw_strerror(rd.rc));
+		return rd.rc;
+	}
 	if (line > 0) {
 		snprintf(err, errlen, "%s:%d: syntax error (expected [section], key = value or a comment)",
 		         path, line);

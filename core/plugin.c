@@ -256,6 +256,8 @@ static int check_sections(struct lw_plugins *ps, const struct lw_config *cfg, ch
 			         cfg->path, e->line, e->section);
 			return LW_EINVAL;
 		}
+		if (!e->key[0])
+			continue; /* the section header itself */
 		int k = key_index(p, e->key);
 		if (k < 0) {
 			snprintf(err, errlen, "%s:%d: unknown key \"%s\" in section [%s] (see plugin %s's keys)",

@@ -1,0 +1,1 @@
+dist_doc_DATA += docs/config.md docs/plugins.md docs/architecture.md

@@ -144,6 +144,11 @@ struct lw_coap_deferred *lw_coap_defer(struct lw_coap_engine *e, struct lw_coap_
 
 int lw_coap_respond(struct lw_coap_engine *e, struct lw_coap_deferred *d, struct lw_coap_msg *msg)
 {
+	if (e->stopping) {
+		lw_coap_peer_release(d->peer);
+		free(d);
+		return LW_ECANCELED;
+	}
 	msg->type = d->req_type == LW_COAP_CON ? LW_COAP_CON : LW_COAP_NON;
 	msg->mid = 0; /* set when sent */
 	memcpy(msg->token, d->token, d->token_len);
@@ -171,6 +176,8 @@ int lw_coap_request(struct lw_coap_engine *e, struct lw_coap_peer *peer, struct 
 {
 	if (req->type != LW_COAP_CON && req->type != LW_COAP_NON)
 		return LW_EINVAL;
+	if (e->stopping)
+		return LW_ECANCELED;
 	/* RFC 7252 5.3.1: tokens of unsecured requests should be unguessable. */
 	req->token_len = 8;
 	if (gnutls_rnd(GNUTLS_RND_NONCE, req->token, 8) != 0)
@@ -265,6 +272,11 @@ void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
 		struct lw_coap_peer *p = lw_coap_peer_find(&e->peers, ep, from);
 		if (m.type == LW_COAP_RST)
 			e->stats.rst_in++;
+		if (m.code != LW_COAP_EMPTY && lw_coap_bad_critical_option(&m)) {
+			/* RFC 7252 5.4.1: a response we cannot understand is ignored. */
+			e->stats.bad_option++;
+			return;
+		}
 		if (!p || !lw_coap_exchange_on_ack(e, p, &m))
 			e->stats.unmatched++;
 		if (p)
@@ -301,6 +313,14 @@ void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
 		return;
 	}
 	/* A separate response (or, later, a notification) to one of our requests. */
+	if (lw_coap_bad_critical_option(&m)) {
+		e->stats.bad_option++;
+		if (m.type == LW_COAP_CON) {
+			send_empty(e, ep, from, LW_COAP_RST, m.mid, tmp);
+			lw_coap_dedup_add(&e->dedup, p, m.mid, 1, tmp, 4, now);
+		}
+		return;
+	}
 	int matched = lw_coap_exchange_on_response(e, p, &m);
 	if (!matched)
 		e->stats.unmatched++;

@@ -142,6 +142,8 @@ typedef void (*lw_coap_response_cb)(void *arg, int status, const struct lw_coap_
  * The engine sets mid and token, copies the encoded message, and calls cb
  * exactly once unless the exchange is cancelled. If handle is not NULL it
  * receives the exchange for lw_coap_cancel(); it is invalid once cb has run.
+ * Returns 0, LW_EINVAL (type not CON/NON), LW_ENOSPC (too big to encode),
+ * LW_ENOMEM, or LW_ECANCELED while the engine shuts down.
  */
 int lw_coap_request(struct lw_coap_engine *e, struct lw_coap_peer *peer, struct lw_coap_msg *req,
                     uint32_t timeout_ms, lw_coap_response_cb cb, void *arg,

@@ -131,10 +131,13 @@ static void transmit(struct lw_coap_exchange *x)
 	x->msg[3] = (uint8_t)x->mid;
 	x->sent = 1;
 	uint64_t now = lw_timers_now(e->timers);
-	if (x->con) {
-		p->in_flight++;
+	if (x->con || x->expects_response) {
+		/* CONs wait for ACK/RST by message id; a NON request can be RST too. */
 		lw_htable_insert(&e->by_mid, &x->by_mid, mid_hash(p, x->mid));
 		x->in_mid = 1;
+	}
+	if (x->con) {
+		p->in_flight++;
 		/* RFC 7252 4.2: initial timeout random in [ACK_TIMEOUT, ACK_TIMEOUT * factor]. */
 		uint64_t span = (uint64_t)e->params.ack_timeout_ms *
 		                (e->params.ack_random_permille - 1000) / 1000;
@@ -147,6 +150,11 @@ static void transmit(struct lw_coap_exchange *x)
 	}
 	e->stats.requests_out += x->expects_response;
 	lw_coap_engine_send(e, p, x->msg, x->len);
+	if (!x->con && !x->expects_response) {
+		/* A NON separate response: nothing more will come for it. */
+		finish(x, 0, NULL, 1);
+		return;
+	}
 	rearm(x);
 }
 
@@ -228,7 +236,7 @@ int lw_coap_exchange_on_ack(struct lw_coap_engine *e, struct lw_coap_peer *p,
 		if (n->hash == h && c->peer == p && c->mid == m->mid)
 			x = c;
 	}
-	if (!x)
+	if (!x || (!x->con && m->type != LW_COAP_RST))
 		return 0;
 	if (m->type == LW_COAP_RST) {
 		finish(x, LW_EPROTO, NULL, 1);

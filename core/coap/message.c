@@ -239,9 +239,8 @@ int lw_coap_uri_path(const struct lw_coap_msg *m, char *out, size_t cap)
 {
 	const struct lw_coap_option *o = lw_coap_find(m, LW_COAP_OPT_URI_PATH);
 	size_t n = 0;
+	int err = 0;
 
-	if (cap > 0)
-		out[0] = '\0';
 	if (!o) {
 		if (cap < 2)
 			return LW_ENOSPC;
@@ -250,18 +249,25 @@ int lw_coap_uri_path(const struct lw_coap_msg *m, char *out, size_t cap)
 		return 1;
 	}
 	for (; o; o = lw_coap_find_next(m, o)) {
-		if (!segment_ok(o))
-			return LW_EINVAL;
-		/* n < cap holds here, and room is kept for the '/' and the NUL. */
+		if (!segment_ok(o)) {
+			err = LW_EINVAL;
+			break;
+		}
+		/* Room was kept for the NUL, so n <= cap and this cannot wrap. */
 		if (cap - n < (size_t)o->len + 2) {
-			if (cap > 0)
-				out[0] = '\0';
-			return LW_ENOSPC;
+			err = LW_ENOSPC;
+			break;
 		}
 		out[n++] = '/';
 		if (o->len)
 			memcpy(out + n, o->value, o->len);
 		n += o->len;
+	}
+	if (err) {
+		/* Never leave a truncated path that could be mistaken for a real one. */
+		if (cap > 0)
+			out[0] = '\0';
+		return err;
 	}
 	out[n] = '\0';
 	return (int)n;
@@ -386,7 +392,7 @@ void lw_coap_build_opt_uint(struct lw_coap_builder *b, uint16_t number, uint32_t
 	size_t n = 0;
 
 	/* RFC 7252 3.2: as few bytes as possible, so 0 has no bytes at all. */
-	while (value >> (8 * n) && n < sizeof(be))
+	while (n < sizeof(be) && value >> (8 * n))
 		n++;
 	be[0] = (uint8_t)(value >> 24);
 	be[1] = (uint8_t)(value >> 16);

@@ -144,7 +144,8 @@ int lw_coap_opt_uint(const struct lw_coap_option *o, uint32_t *out);
 uint32_t lw_coap_get_uint(const struct lw_coap_msg *m, uint16_t number, uint32_t dflt);
 /*
  * Writes the Uri-Path as "/seg1/seg2" (just "/" when there is none) into out,
- * NUL-terminated. Returns the length, or LW_ENOSPC if it does not fit.
+ * NUL-terminated. Returns the length, LW_ENOSPC if it does not fit, or
+ * LW_EINVAL when a segment holds '/' or NUL (the joined path would lie).
  */
 int lw_coap_uri_path(const struct lw_coap_msg *m, char *out, size_t cap);
 

@@ -129,8 +129,9 @@ int lw_coap_udp_open(struct lw_coap_udp *u, struct lw_coap_engine *e, struct eve
 		freeaddrinfo(ai);
 		return LW_EIO;
 	}
-	int one = 1, zero = 0;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* No SO_REUSEADDR: UDP has no TIME_WAIT, and with it a second daemon
+	 * could bind the same port and silently share the traffic. */
+	int zero = 0;
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (rcvbuf > 0) {

@@ -42,6 +42,40 @@ static void check_invariants(const struct lw_coap_msg *m, const uint8_t *data, s
 	}
 }
 
+/* The builder's shortest-form uint must read back as the same value. */
+static void check_uint_builder(uint16_t number, uint32_t v)
+{
+	struct lw_coap_builder b;
+	struct lw_coap_msg m;
+	uint8_t buf[16];
+	uint32_t back;
+	size_t len;
+
+	lw_coap_build_start(&b, buf, sizeof(buf), LW_COAP_CON, LW_COAP_GET, 1, NULL, 0);
+	lw_coap_build_opt_uint(&b, number, v);
+	CHECK(lw_coap_build_end(&b, &len) == 0);
+	CHECK(lw_coap_parse(&m, buf, len) == 0 && m.n_opts == 1);
+	CHECK(m.opts[0].len == 0 || m.opts[0].value[0] != 0);
+	CHECK(lw_coap_opt_uint(&m.opts[0], &back) == 0 && back == v);
+}
+
+/* A joined Uri-Path split again by the builder joins to the same text. */
+static void check_path_builder(const char *path)
+{
+	struct lw_coap_builder b;
+	struct lw_coap_msg m;
+	static uint8_t buf[1024];
+	char again[300];
+	size_t len;
+
+	lw_coap_build_start(&b, buf, sizeof(buf), LW_COAP_CON, LW_COAP_GET, 1, NULL, 0);
+	lw_coap_build_opt_path(&b, LW_COAP_OPT_URI_PATH, path);
+	CHECK(lw_coap_build_end(&b, &len) == 0);
+	CHECK(lw_coap_parse(&m, buf, len) == 0);
+	CHECK(lw_coap_uri_path(&m, again, sizeof(again)) == (int)strlen(path));
+	CHECK(!strcmp(again, path));
+}
+
 /* Runs every accessor; their results only have to be self-consistent. */
 static void exercise(const struct lw_coap_msg *m)
 {
@@ -55,9 +89,11 @@ static void exercise(const struct lw_coap_msg *m)
 
 	n = lw_coap_uri_path(m, path, sizeof(path));
 	CHECK(n == LW_ENOSPC || n == LW_EINVAL || (n > 0 && strlen(path) == (size_t)n));
+	if (n > 0)
+		check_path_builder(path);
 	n = lw_coap_uri_path(m, path, 2);
 	CHECK(n == LW_ENOSPC || n == LW_EINVAL || n == 1);
-	CHECK(lw_coap_uri_path(m, path, 0) < 0);
+	CHECK(lw_coap_uri_path(m, NULL, 0) < 0);
 
 	for (i = 0; i < m->n_opts; i++) {
 		const struct lw_coap_option *o = &m->opts[i], *f;
@@ -68,6 +104,8 @@ static void exercise(const struct lw_coap_msg *m)
 		CHECK(!def || def->number == o->number);
 		err = lw_coap_opt_uint(o, &v);
 		CHECK(err == (o->len > 4 ? LW_EINVAL : 0));
+		if (!err)
+			check_uint_builder(o->number, v);
 		(void)lw_coap_get_uint(m, o->number, 0);
 		for (f = lw_coap_find(m, o->number); f; f = lw_coap_find_next(m, f))
 			CHECK(f->number == o->number && f >= m->opts && f < m->opts + m->n_opts);
