@@ -133,7 +133,7 @@ static int set_field(struct lw_config *cfg, const struct def *d, const char *val
 		snprintf(err, errlen, "[%s] %s = \"%s\": %s %lld to %lld", d->section, d->key,
 		         value, d->type == T_PORT ? "expected a port number from" : "expected an integer from",
 		         d->min, d->max);
-		return rc;
+		return LW_EINVAL; /* lw_config_load answers LW_EINVAL, never LW_ERANGE */
 	}
 	*(int *)(base + d->offset) = (int)v;
 	return 0;
@@ -153,6 +153,8 @@ struct reader {
 	int line;
 	struct lw_config *cfg;
 	int rc;
+	int too_long; /* first line longer than inih's buffer, or 0 */
+	int max_line; /* the longest line inih takes, in characters */
 };
 
 static int is_core_section(const char *section);
@@ -171,6 +173,20 @@ static char *read_line(char *str, int num, void *stream)
 	if (!s)
 		return s;
 	r->line++;
+	size_t n = strlen(s);
+	if (n == (size_t)num - 1 && s[n - 1] != '\n') {
+		/* inih would take the rest of this line for a line of its own. */
+		int c = fgetc(r->f);
+		if (c != '\n' && c != EOF) {
+			while ((c = fgetc(r->f)) != EOF && c != '\n')
+				;
+			if (!r->too_long)
+				r->too_long = r->line;
+			r->max_line = num - 2;
+			s[0] = '\0'; /* a blank line for inih; lw_config_load reports it */
+			return s;
+		}
+	}
 	const char *p = s + strspn(s, " \t");
 	const char *end = *p == '[' ? strchr(p, ']') : NULL;
 	if (end && end - p - 1 > 0 && end - p - 1 < 128) {
@@ -190,6 +206,7 @@ struct parse {
 	char *err;
 	size_t errlen;
 	int rc;
+	int err_line;
 };
 
 static int is_core_section(const char *section)
@@ -226,6 +243,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 	int rc;
 	if (!key) /* a section header alone (INI_CALL_HANDLER_ON_NEW_SECTION) */
 		return 1;
+	if (p->rc) /* inih reads on after a refusal: keep the first error */
+		return 0;
 	if (section[0] == '\0') {
 		snprintf(why, sizeof(why), "key \"%s\" outside any [section]", key);
 		rc = LW_EINVAL;
@@ -248,6 +267,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 	if (rc) {
 		snprintf(p->err, p->errlen, "%s:%d: %s", p->cfg->path, p->rd->line, why);
 		p->rc = rc;
+		p->err_line = p->rd->line;
 		return 0; /* stop at the first error: one clear line */
 	}
 	return 1;
@@ -262,11 +282,17 @@ int lw_config_load(struct lw_config *cfg, const char *path, char *err, size_t er
 	}
 	free(cfg->path);
 	cfg->path = strdup(path);
-	struct reader rd = {f, 0, cfg, 0};
-	struct parse p = {cfg, &rd, err, errlen, 0};
+	struct reader rd = {f, 0, cfg, 0, 0, 0};
+	struct parse p = {cfg, &rd, err, errlen, 0, 0};
 	int line = ini_parse_stream(read_line, &rd, on_entry, &p);
 	fclose(f);
-	if (p.rc)
+	/* inih returns the first faulty line: ours (p.err_line) or a syntax error. */
+	if (rd.too_long && (line <= 0 || rd.too_long < line)) {
+		snprintf(err, errlen, "%s:%d: line longer than %d characters", path, rd.too_long,
+		         rd.max_line);
+		return LW_EINVAL;
+	}
+	if (p.rc && line == p.err_line)
 		return p.rc;
 	if (rd.rc) {
 		snprintf(err, errlen, "%s: %s", path, lw_strerror(rd.rc));
@@ -282,7 +308,8 @@ int lw_config_load(struct lw_config *cfg, const char *path, char *err, size_t er
 		return LW_EIO;
 	}
 	if (strcmp(cfg->log_target, "file") == 0 && !cfg->log_file) {
-		snprintf(err, errlen, "%s: [log] target = file needs [log] file = PATH", path);
+		snprintf(err, errlen, "%s:%d: [log] target = file needs [log] file = PATH", path,
+		         lw_config_line(cfg, "log", "target"));
 		return LW_EINVAL;
 	}
 	return 0;

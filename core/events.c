@@ -145,14 +145,20 @@ void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, cons
 	clock_gettime(CLOCK_REALTIME, &ts);
 	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 
-	char ep[600];
+	char epbuf[600], *ep = epbuf;
+	size_t eplen = endpoint ? json_str(NULL, 0, endpoint) : 0;
+	if (eplen >= sizeof(epbuf) && !(ep = malloc(eplen + 1)))
+		return;
 	if (endpoint)
-		json_str(ep, sizeof(ep), endpoint);
-	size_t need = 128 + (endpoint ? strlen(ep) : 0) + (fields ? strlen(fields) : 0);
+		json_str(ep, eplen + 1, endpoint);
+	size_t need = 128 + eplen + (fields ? strlen(fields) : 0);
 	char stackbuf[1024];
 	char *json = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
-	if (!json)
+	if (!json) {
+		if (ep != epbuf)
+			free(ep);
 		return;
+	}
 	snprintf(json, need, "{\"event\":\"%s\",\"time\":%.3f%s%s%s%s}", kind_names[kind], now,
 	         endpoint ? ",\"endpoint\":" : "", endpoint ? ep : "",
 	         fields && *fields ? "," : "", fields ? fields : "");
@@ -162,4 +168,6 @@ void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, cons
 			s->cb(&ev, s->ctx);
 	if (json != stackbuf)
 		free(json);
+	if (ep != epbuf)
+		free(ep);
 }

@@ -157,9 +157,10 @@ static int open_one(struct lw_plugins *ps, const char *path, const struct lw_plu
 		why = "descriptor has no init function";
 	}
 	if (why) {
+		int rc = d && d->abi != LW_PLUGIN_ABI ? LW_EABI : LW_EINVAL;
 		snprintf(err, errlen, "%s: plugin refused: %s", path, why);
-		dlclose(dl);
-		return d && d->abi != LW_PLUGIN_ABI ? LW_EABI : LW_EINVAL;
+		dlclose(dl); /* d and why point into the library: not used past here */
+		return rc;
 	}
 	for (struct lw_plugin *q = ps->head; q; q = q->next) {
 		if (strcmp(q->desc->name, d->name) == 0) {
@@ -353,7 +354,8 @@ int lw_plugins_start(struct lw_plugins *ps, char *err, size_t errlen)
 			         p->desc->name, p->error[0] ? p->error : "no reason given",
 			         lw_strerror(rc));
 			lw_events_unsubscribe_owner(p->host->events, p);
-			stop_all(ps);
+			/* The caller drains the workers, then lw_plugins_unload() stops
+			 * those started: no job's done may run after its plugin's fini. */
 			return rc < 0 ? rc : LW_EINVAL;
 		}
 		p->started = 1;

@@ -46,8 +46,9 @@ struct lw_plugins {
  */
 int lw_plugins_load(struct lw_plugins *ps, const struct lw_config *cfg,
                     const struct lw_plugin_host *host, char *err, size_t errlen);
-/* Calls init of each plugin in order; on a failure stops those started and
- * returns the status with the reason in err. */
+/* Calls init of each plugin in order; on a failure returns the status with
+ * the reason in err, leaving those started for lw_plugins_unload() (after the
+ * caller drained the workers, so no job completes after its plugin's fini). */
 int lw_plugins_start(struct lw_plugins *ps, char *err, size_t errlen);
 /* fini in reverse order for started plugins, then dlclose and free all. */
 void lw_plugins_unload(struct lw_plugins *ps);

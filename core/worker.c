@@ -71,34 +71,61 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	lw_worker_pool_complete(arg);
 }
 
+/* Undoes a partial start: joins the threads made so far, frees the rest. */
+static void teardown(struct lw_worker_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->accepting = 0;
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->n_threads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->n_threads = 0;
+	free(p->threads);
+	p->threads = NULL;
+	if (p->ev)
+		event_free(p->ev);
+	p->ev = NULL;
+	if (p->efd >= 0)
+		close(p->efd);
+	p->efd = -1;
+}
+
 int lw_worker_pool_start(struct lw_worker_pool *p, struct event_base *base, int threads,
                          size_t max_queued)
 {
 	*p = (struct lw_worker_pool){0};
 	p->max_queued = max_queued;
-	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->efd < 0)
-		return LW_EIO;
+	/* The mutex and conditions outlive stop (never destroyed): a late submit
+	 * must still be able to lock and hear LW_ECANCELED. */
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	pthread_cond_init(&p->idle_cv, NULL);
+	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->efd < 0)
+		return LW_EIO;
+	int rc = 0;
 	if (base) {
 		p->ev = event_new(base, p->efd, EV_READ | EV_PERSIST, on_wake, p);
 		if (!p->ev || event_add(p->ev, NULL) < 0)
-			return LW_ENOMEM;
+			rc = LW_ENOMEM;
 	}
-	p->threads = calloc((size_t)threads, sizeof(*p->threads));
+	p->threads = rc ? NULL : calloc((size_t)threads, sizeof(*p->threads));
 	if (!p->threads)
-		return LW_ENOMEM;
-	for (int i = 0; i < threads; i++) {
+		rc = LW_ENOMEM;
+	for (int i = 0; !rc && i < threads; i++) {
 		if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
 			lw_log(LW_LOG_ERROR, "worker pool: cannot start thread %d", i);
+			rc = LW_EIO;
 			break;
 		}
 		p->n_threads++;
 	}
-	if (p->n_threads == 0)
-		return LW_EIO;
+	if (rc) {
+		teardown(p);
+		return rc;
+	}
 	p->accepting = 1;
 	return 0;
 }
@@ -154,31 +181,19 @@ void lw_worker_pool_stop(struct lw_worker_pool *p)
 	if (!p->threads)
 		return;
 	/* Drain: completions may submit follow-up jobs (a write after a read), so
-	 * repeat until nothing is queued, running or waiting for its done. */
+	 * repeat until nothing is queued, running or waiting for its done; stop
+	 * accepting in the same critical section that saw it all empty. */
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (p->head || p->running)
 			pthread_cond_wait(&p->idle_cv, &p->mu);
-		int more = p->done_head != NULL;
-		pthread_mutex_unlock(&p->mu);
-		if (!more)
+		if (!p->done_head) {
+			p->accepting = 0;
+			pthread_mutex_unlock(&p->mu);
 			break;
+		}
+		pthread_mutex_unlock(&p->mu);
 		lw_worker_pool_complete(p);
 	}
-	pthread_mutex_lock(&p->mu);
-	p->accepting = 0;
-	p->stopping = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->n_threads; i++)
-		pthread_join(p->threads[i], NULL);
-	free(p->threads);
-	p->threads = NULL;
-	if (p->ev)
-		event_free(p->ev);
-	p->ev = NULL;
-	close(p->efd);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-	pthread_cond_destroy(&p->idle_cv);
+	teardown(p);
 }

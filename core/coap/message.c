@@ -7,8 +7,6 @@
  * Encoding writes straight into the caller's buffer through a builder whose
  * errors are sticky, so callers chain calls and check once at the end.
  */
-#include "config.h"
-
 #include <string.h>
 
 #include "coap/message.h"

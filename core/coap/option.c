@@ -11,8 +11,6 @@
  * The lookup runs for every option of every datagram, so the table is
  * indexed directly by option number instead of being searched.
  */
-#include "config.h"
-
 #include <stddef.h>
 
 #include "coap/message.h"

@@ -7,8 +7,6 @@
  * a message that parses must re-encode to the very same bytes and parse
  * again to the same fields. Any broken expectation calls abort().
  */
-#include "config.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

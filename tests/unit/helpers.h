@@ -43,15 +43,13 @@ const char *th_builddir(void);
 /* BUILDDIR/tests/plugins/.libs/NAME.so; fails the test when it is missing. */
 char *th_plugin_so(const char *name);
 /*
- * A bug of the core that was reported and is not fixed yet: while cond holds
- * the test is skipped with the reason (shown by --verbose and counted in the
- * summary), so that `make check` stays green; once the core is fixed the
- * condition no longer holds and the test asserts in full, with no edit here.
+ * A regression check for a core bug found and fixed: fails with the bug's
+ * description when cond shows it again.
  */
-#define TH_KNOWN_CORE_BUG(cond, ...)                                                        \
+#define TH_FAIL_IF_BUG(cond, ...)                                                        \
 	do {                                                                                \
 		if (cond)                                                                   \
-			cr_skip_test("known core bug: " __VA_ARGS__);                       \
+			cr_assert_fail("core bug is back: " __VA_ARGS__);                   \
 	} while (0)
 
 /*

@@ -7,8 +7,6 @@
  * datagrams written by libcoap, so that the parser is checked against an
  * independent encoder and not only against our own builder.
  */
-#include "config.h"
-
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>

@@ -235,7 +235,7 @@ static void assert_refused_how(int rc, const char *file, const char *reason, int
 {
 	struct child_load r;
 	int died = load_in_child(&r);
-	TH_KNOWN_CORE_BUG(died && after_dlclose,
+	TH_FAIL_IF_BUG(died && after_dlclose,
 	                  "core/plugin.c open_one() reads d->abi after dlclose(dl) when it "
 	                  "refuses a descriptor; the loader crashed or a sanitizer stopped it "
 	                  "(wait status %#x)", died);
@@ -422,7 +422,7 @@ Test(loader, failed_start_completes_jobs_before_fini)
 	long fini = trace_pos("fini good data=ok events=0");
 	cr_assert_geq(done, 0, "%s", trace_buf);
 	cr_assert_geq(fini, 0, "%s", trace_buf);
-	TH_KNOWN_CORE_BUG(done > fini, "core/plugin.c lw_plugins_start() calls fini of the "
+	TH_FAIL_IF_BUG(done > fini, "core/plugin.c lw_plugins_start() calls fini of the "
 	                  "started plugins itself, before the caller can drain their worker "
 	                  "jobs; a job's done then runs after its plugin's fini");
 	cr_assert_lt(done, fini, "%s", trace_buf);
