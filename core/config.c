@@ -38,6 +38,7 @@ static const struct def defs[] = {
 	{"server", "state_dir", T_STR, F(state_dir), "./lwm2md-state", 0, 0, NULL},
 	{"server", "plugin_dir", T_STR, F(plugin_dir), LW_PLUGIN_DIR, 0, 0, NULL},
 	{"server", "plugins", T_STR, F(plugins), NULL, 0, 0, NULL},
+	{"server", "model_dirs", T_STR, F(model_dirs), NULL, 0, 0, NULL},
 	{"server", "workers", T_INT, F(workers), "2", 1, 64, NULL},
 	{"server", "worker_queue", T_INT, F(worker_queue), "65536", 16, 16777216, NULL},
 	{"log", "level", T_ENUM, F(log_level), "info", 0, 0, "error|warn|info|debug"},

@@ -27,6 +27,7 @@ struct lw_config {
 	char *state_dir;
 	char *plugin_dir;
 	char *plugins; /* space/comma separated names; NULL: every *.so in plugin_dir */
+	char *model_dirs; /* space/comma separated folders of DDF XML files */
 	int workers;
 	int worker_queue;
 

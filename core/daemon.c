@@ -6,6 +6,8 @@
  */
 #include "daemon.h"
 
+#include "lwm2m/model_int.h"
+
 #include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include "coap/engine.h"
 #include "coap/udp.h"
 #include "log.h"
+#include "lwm2m/ddf.h"
 
 static int mkdir_p(const char *path)
 {
@@ -33,10 +36,49 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+static void report_ddf(void *ctx, const char *line)
+{
+	lw_log(LW_LOG_WARN, "object model: %s (file skipped)", line);
+}
+
+/* Built-in objects, then every DDF file of [server] model_dirs. */
+static int load_model(struct lw_daemon *d, char *err, size_t errlen)
+{
+	const struct lw_config *cfg = d->cfg;
+	d->model = lw_model_new();
+	if (!d->model || lw_model_add_builtin(d->model) != 0) {
+		snprintf(err, errlen, "cannot build the object model: out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	if (!cfg->model_dirs)
+		return LW_EXIT_OK;
+	char *list = strdup(cfg->model_dirs), *save = NULL;
+	if (!list)
+		return LW_EXIT_RUNTIME;
+	int rc = LW_EXIT_OK;
+	for (char *dir = strtok_r(list, " ,\t", &save); dir && !rc;
+	     dir = strtok_r(NULL, " ,\t", &save)) {
+		int n = lw_ddf_load_dir(d->model, dir, report_ddf, NULL);
+		if (n < 0) {
+			snprintf(err, errlen, "%s:%d: [server] model_dirs: cannot read folder %s",
+			         cfg->path ? cfg->path : "defaults",
+			         lw_config_line(cfg, "server", "model_dirs"), dir);
+			rc = LW_EXIT_CONFIG;
+		} else {
+			lw_log(LW_LOG_INFO, "object model: %d definitions from %s", n, dir);
+		}
+	}
+	free(list);
+	return rc;
+}
+
 int lw_daemon_check(struct lw_daemon *d, struct lw_config *cfg, char *err, size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
+	int rc = load_model(d, err, errlen);
+	if (rc)
+		return rc;
 	lw_events_init(&d->events);
 	d->host.events = &d->events;
 	d->host.workers = &d->workers;
@@ -165,6 +207,8 @@ void lw_daemon_stop(struct lw_daemon *d)
 		lw_plugins_unload(&d->plugins);
 	d->plugins_loaded = 0;
 	lw_events_free(&d->events);
+	lw_model_free(d->model);
+	d->model = NULL;
 	for (int i = 0; i < 3; i++)
 		if (d->sigs[i])
 			event_free(d->sigs[i]);

@@ -14,6 +14,7 @@
 #include "worker.h"
 
 struct lw_coap_engine;
+struct lw_model;
 struct lw_coap_udp;
 struct event;
 
@@ -31,6 +32,7 @@ struct lw_daemon {
 	struct lw_events events;
 	struct lw_plugins plugins;
 	struct lw_plugin_host host;
+	struct lw_model *model;
 	struct lw_coap_engine *coap;
 	struct lw_coap_udp *udp;
 	struct event *sigs[3];

@@ -12,6 +12,15 @@ core_liblwcore_la_SOURCES = \
 	core/plugin.c core/plugin.h \
 	core/daemon.c core/daemon.h \
 	core/util/hash.c core/util/hash.h \
+	core/util/arena.c core/util/arena.h \
+	core/util/buf.c \
+	core/lwm2m/path.c \
+	core/lwm2m/records.c \
+	core/lwm2m/links.c \
+	core/lwm2m/codecs.c core/lwm2m/codecs.h \
+	core/lwm2m/model.c core/lwm2m/model_int.h \
+	core/lwm2m/objects.c \
+	core/lwm2m/ddf.c core/lwm2m/ddf.h \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \
@@ -22,8 +31,10 @@ core_liblwcore_la_SOURCES = \
 	core/coap/udp.c core/coap/udp.h
 core_liblwcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"' \
 	-DLW_SYSCONF_DIR='"$(sysconfdir)"'
-core_liblwcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(GNUTLS_CFLAGS) $(INIH_CFLAGS)
-core_liblwcore_la_LIBADD = $(LIBEVENT_LIBS) $(GNUTLS_LIBS) $(INIH_LIBS) -lpthread
+core_liblwcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(GNUTLS_CFLAGS) $(INIH_CFLAGS) \
+	$(LIBXML_CFLAGS) $(JANSSON_CFLAGS)
+core_liblwcore_la_LIBADD = $(LIBEVENT_LIBS) $(GNUTLS_LIBS) $(INIH_LIBS) $(LIBXML_LIBS) \
+	$(JANSSON_LIBS) -lpthread
 
 bin_PROGRAMS += lwm2md
 lwm2md_SOURCES = core/main.c
@@ -36,4 +47,10 @@ lwm2minclude_HEADERS = \
 	include/lwm2m/api.h \
 	include/lwm2m/error.h \
 	include/lwm2m/log.h \
-	include/lwm2m/plugin.h
+	include/lwm2m/plugin.h \
+	include/lwm2m/path.h \
+	include/lwm2m/records.h \
+	include/lwm2m/links.h \
+	include/lwm2m/model.h \
+	include/lwm2m/buf.h \
+	include/lwm2m/codec.h

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "events.h"
+#include "lwm2m/codecs.h"
 #include "worker.h"
 
 const char *lw_plugin_name(const lw_plugin *self)
@@ -340,6 +341,7 @@ static void stop_all(struct lw_plugins *ps)
 			p->desc->fini(p);
 		p->started = 0;
 		lw_events_unsubscribe_owner(p->host->events, p);
+		lw_codecs_unregister_owner(p);
 	}
 	free(v);
 }
@@ -354,6 +356,7 @@ int lw_plugins_start(struct lw_plugins *ps, char *err, size_t errlen)
 			         p->desc->name, p->error[0] ? p->error : "no reason given",
 			         lw_strerror(rc));
 			lw_events_unsubscribe_owner(p->host->events, p);
+			lw_codecs_unregister_owner(p);
 			/* The caller drains the workers, then lw_plugins_unload() stops
 			 * those started: no job's done may run after its plugin's fini. */
 			return rc < 0 ? rc : LW_EINVAL;
