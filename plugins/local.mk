@@ -4,8 +4,8 @@ plugin_LTLIBRARIES += plugins/example-eventlog/example-eventlog.la
 plugins_example_eventlog_example_eventlog_la_SOURCES = plugins/example-eventlog/eventlog.c
 plugins_example_eventlog_example_eventlog_la_LDFLAGS = -module -avoid-version -shared
 
-# Flags every codec plugin, its test and its fuzzer share.
-CODEC_LDFLAGS = -module -avoid-version -shared
+# Link flags of every codec module (use as xxx_la_LDFLAGS = $(CODEC_MODULE)).
+CODEC_MODULE = -module -avoid-version -shared
 
 include plugins/codec-text/local.mk
 include plugins/codec-opaque/local.mk
