@@ -44,7 +44,9 @@ int lw_path_parse(const char *s, size_t len, lw_path *out, const char **why)
 	uint16_t ids[4] = {LW_ID_NONE, LW_ID_NONE, LW_ID_NONE, LW_ID_NONE};
 	size_t i = 0;
 	int n = 0;
-	if (i < len && s[i] == '/')
+	if (len == 0)
+		return fail(why, "empty path");
+	if (s[i] == '/')
 		i++;
 	while (i < len) {
 		if (n == 4)

@@ -90,7 +90,7 @@ int lw_records_append_copy(lw_records *r, const lw_record *src)
 	lw_record tmp = *src; /* src may point into r->items, which add may move */
 	lw_record *rec = lw_records_add(r);
 	if (!rec)
-		return LW_ENOMEM;
+		return r->max_items && r->n >= r->max_items ? LW_ENOSPC : LW_ENOMEM;
 	*rec = tmp;
 	if (has_bytes(tmp.type))
 		return lw_records_set_bytes(r, rec, tmp.v.s.data, tmp.v.s.len);

@@ -29,7 +29,10 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
 uint64_t lw_hash(const void *data, size_t len, uint64_t extra)
 {
 	const uint8_t *p = data;
-	uint64_t h = hash_seed ^ (len * 0xa0761d6478bd642full) ^ extra;
+	/* extra is mixed on its own first: xored straight into the state it could
+	 * cancel against the first word of data (peer pointers and message ids
+	 * differing in the same low bits collided wholesale). */
+	uint64_t h = mix(hash_seed ^ extra, 0xa0761d6478bd642full) ^ (len * 0x9e3779b97f4a7c15ull);
 	while (len >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);

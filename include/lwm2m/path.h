@@ -34,9 +34,9 @@ LW_API lw_path lw_path_make(int depth, uint16_t oid, uint16_t iid, uint16_t rid,
  */
 LW_API int lw_path_parse(const char *s, size_t len, lw_path *out, const char **why);
 /* Writes "/3/0/1" (or "/" for the root) with a NUL; returns the length, or
- * LW_ENOSPC when cap is too small (22 bytes always suffice). */
+ * LW_ENOSPC when cap is too small (LW_PATH_MAX_TEXT bytes always suffice). */
 LW_API int lw_path_format(const lw_path *p, char *out, size_t cap);
-#define LW_PATH_MAX_TEXT 24
+#define LW_PATH_MAX_TEXT 25 /* "/65534/65534/65534/65534" and its NUL */
 
 /* Orders paths level by level, absent before present (a parent sorts first). */
 LW_API int lw_path_compare(const lw_path *a, const lw_path *b);

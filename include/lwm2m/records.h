@@ -82,7 +82,8 @@ LW_API void lw_records_free(lw_records *r);
 LW_API lw_record *lw_records_add(lw_records *r);
 /* Copies len bytes into the arena and points rec->v.s at them (type kept). */
 LW_API int lw_records_set_bytes(lw_records *r, lw_record *rec, const void *data, size_t len);
-/* Appends a record with a copy of src's value (bytes copied into r's arena). */
+/* Appends a record with a copy of src's value (bytes copied into r's arena).
+ * LW_ENOSPC past max_items, LW_ENOMEM when out of memory. */
 LW_API int lw_records_append_copy(lw_records *r, const lw_record *src);
 /* Sorts by path (stable), as encoders that group by object need. */
 LW_API void lw_records_sort(lw_records *r);

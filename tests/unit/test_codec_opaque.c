@@ -1,0 +1,238 @@
+/*
+ * tests/unit/test_codec_opaque.c: the opaque codec (plugins/codec-opaque):
+ * the bytes of one resource both ways, the paths and types it refuses, and
+ * the plugin loaded by the real loader.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "events.h"
+#include "helpers.h"
+#include "log.h"
+#include "lwm2m/codec.h"
+#include "lwm2m/error.h"
+#include "lwm2m/model_int.h"
+#include "plugin.h"
+#include "../../plugins/codec-opaque/opaque.h"
+
+#define RES(id_, type_, multiple_) {.id = (id_), .type = (type_), .multiple = (multiple_), \
+                                    .name = "r", .range = "", .units = "", .description = ""}
+
+/* Object 5 (Firmware Update) as the Core specification types it, in part. */
+static const struct lw_resource_def fw_res[] = {
+	RES(0, LW_TYPE_OPAQUE, 0), RES(1, LW_TYPE_STRING, 0), RES(2, LW_TYPE_NONE, 0),
+	RES(3, LW_TYPE_INTEGER, 0), RES(50, LW_TYPE_OPAQUE, 1),
+};
+
+static struct lw_object_def objects[] = {{
+	.id = 5, .multiple = 0, .name = "Firmware Update", .version = "1.0",
+	.lwm2m_version = "1.0", .urn = "", .description = "",
+	.n_resources = sizeof(fw_res) / sizeof(fw_res[0]), .resources = fw_res, .source = "test",
+}};
+
+static lw_model *model;
+static lw_records recs;
+static lw_buf buf;
+static struct lw_codec_error cerr;
+
+static void setup(void)
+{
+	model = lw_model_new();
+	cr_assert_not_null(model);
+	cr_assert_eq(lw_model_add(model, &objects[0], NULL), 0);
+	lw_records_init(&recs);
+	lw_buf_init(&buf);
+	memset(&cerr, 0, sizeof(cerr));
+}
+
+static void teardown(void)
+{
+	lw_model_free(model);
+	lw_records_free(&recs);
+	lw_buf_free(&buf);
+	th_cleanup();
+	th_check_leaks();
+}
+
+TestSuite(opaque, .init = setup, .fini = teardown);
+TestSuite(opaque_errors, .init = setup, .fini = teardown);
+TestSuite(opaque_plugin, .init = setup, .fini = teardown);
+
+static lw_path P(const char *s)
+{
+	lw_path p;
+	const char *why = NULL;
+	cr_assert_eq(lw_path_parse(s, strlen(s), &p, &why), 0, "bad path %s: %s", s, why);
+	return p;
+}
+
+static int decode(const lw_model *m, const char *base, const void *data, size_t n)
+{
+	lw_path b = P(base);
+	lw_records_clear(&recs);
+	return lw_codec_opaque.decode(m, &b, data, n, &recs, &cerr);
+}
+
+static int encode(const char *base)
+{
+	lw_path b = P(base);
+	buf.len = 0;
+	return lw_codec_opaque.encode(model, &b, &recs, &buf, &cerr);
+}
+
+static lw_record *add_bytes(const char *path, int type, const void *d, size_t n)
+{
+	lw_record *x = lw_records_add(&recs);
+	cr_assert_not_null(x);
+	x->path = P(path);
+	x->type = (uint8_t)type;
+	cr_assert_eq(lw_records_set_bytes(&recs, x, d, n), 0);
+	return x;
+}
+
+static void assert_err(int rc, size_t offset, const char *what)
+{
+	cr_assert_eq(rc, LW_EINVAL, "expected an error, got %d", rc);
+	cr_assert_eq(cerr.offset, offset, "offset %zu (%s)", cerr.offset, cerr.message);
+	cr_assert_not_null(strstr(cerr.message, what), "error \"%s\" lacks \"%s\"", cerr.message,
+	                   what);
+}
+
+Test(opaque, codec_identity)
+{
+	cr_assert_eq(lw_codec_opaque.content_format, 42);
+	cr_assert_str_eq(lw_codec_opaque.media_type, "application/octet-stream");
+	cr_assert_str_eq(lw_codec_opaque.name, "opaque");
+}
+
+/* Core 7.4.2: a Write of /5/0/0 (Package) carries the image as is. */
+Test(opaque, firmware_package_both_ways)
+{
+	static uint8_t image[65536 + 7];
+	for (size_t i = 0; i < sizeof(image); i++)
+		image[i] = (uint8_t)(i * 31 + 7);
+	cr_assert_eq(decode(model, "/5/0/0", image, sizeof(image)), 0, "%s", cerr.message);
+	cr_assert_eq(recs.n, 1);
+	cr_assert_eq(recs.items[0].type, LW_TYPE_OPAQUE);
+	cr_assert(lw_path_equal(&recs.items[0].path, &(lw_path){5, 0, 0, LW_ID_NONE}));
+	cr_assert_eq(recs.items[0].v.s.len, sizeof(image));
+	cr_assert_arr_eq(recs.items[0].v.s.data, image, sizeof(image));
+	cr_assert_eq(encode("/5/0/0"), 0, "%s", cerr.message);
+	cr_assert_eq(buf.len, sizeof(image));
+	cr_assert_arr_eq(buf.data, image, sizeof(image));
+}
+
+Test(opaque, every_byte_and_empty)
+{
+	uint8_t all[256];
+	for (int i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	cr_assert_eq(decode(model, "/5/0/0", all, sizeof(all)), 0);
+	cr_assert_arr_eq(recs.items[0].v.s.data, all, sizeof(all));
+	cr_assert_eq(decode(model, "/5/0/0", "", 0), 0);
+	cr_assert_eq(recs.n, 1);
+	cr_assert_eq(recs.items[0].v.s.len, 0);
+	cr_assert_eq(encode("/5/0/0"), 0);
+	cr_assert_eq(buf.len, 0);
+}
+
+Test(opaque, resource_instance_unknown_resource_and_no_model)
+{
+	cr_assert_eq(decode(model, "/5/0/50/3", "\x01\x02", 2), 0, "%s", cerr.message);
+	cr_assert(lw_path_equal(&recs.items[0].path, &(lw_path){5, 0, 50, 3}));
+	cr_assert_eq(decode(model, "/5/0/77", "\x01", 1), 0, "%s", cerr.message);
+	cr_assert_eq(recs.items[0].type, LW_TYPE_OPAQUE);
+	cr_assert_eq(decode(model, "/4242/1/2", "\x01", 1), 0, "%s", cerr.message);
+	cr_assert_eq(decode(NULL, "/5/0/1", "abc", 3), 0, "%s", cerr.message);
+	cr_assert_eq(recs.items[0].type, LW_TYPE_OPAQUE);
+}
+
+/* Strings and links go out as their bytes. */
+Test(opaque, encodes_strings_and_links_as_bytes)
+{
+	add_bytes("/5/0/1", LW_TYPE_STRING, "coap://fw", 9);
+	cr_assert_eq(encode("/5/0/1"), 0, "%s", cerr.message);
+	cr_assert_eq(buf.len, 9);
+	cr_assert_arr_eq(buf.data, "coap://fw", 9);
+	lw_records_clear(&recs);
+	add_bytes("/5/0/77", LW_TYPE_CORELNK, "</5/0>", 6);
+	cr_assert_eq(encode("/5/0/77"), 0, "%s", cerr.message);
+	cr_assert_arr_eq(buf.data, "</5/0>", 6);
+}
+
+Test(opaque_errors, paths_that_are_not_one_value)
+{
+	assert_err(decode(model, "/5/0", "x", 1), 0, "opaque carries one resource value: /5/0 is not a resource");
+	assert_err(decode(model, "/5", "x", 1), 0, "/5 is not a resource");
+	assert_err(decode(model, "/5/0/50", "x", 1), 0, "/5/0/50 has multiple instances");
+	add_bytes("/5/0", LW_TYPE_OPAQUE, "x", 1);
+	assert_err(encode("/5/0"), 0, "is not a resource");
+}
+
+Test(opaque_errors, resources_of_another_type)
+{
+	assert_err(decode(model, "/5/0/1", "x", 1), 0, "/5/0/1 is of type string, not opaque");
+	assert_err(decode(model, "/5/0/3", "\x01", 1), 0, "/5/0/3 is of type integer, not opaque");
+}
+
+Test(opaque_errors, records_opaque_cannot_carry)
+{
+	assert_err(encode("/5/0/0"), 0, "exactly one value (0 records given)");
+	add_bytes("/5/0/0", LW_TYPE_OPAQUE, "a", 1);
+	add_bytes("/5/0/0", LW_TYPE_OPAQUE, "b", 1);
+	assert_err(encode("/5/0/0"), 1, "exactly one value (2 records given)");
+	lw_records_clear(&recs);
+	add_bytes("/5/0/0", LW_TYPE_OPAQUE, "a", 1);
+	assert_err(encode("/5/0/1"), 0, "record /5/0/0 is not the request path /5/0/1");
+	lw_records_clear(&recs);
+	lw_record *x = lw_records_add(&recs);
+	x->path = P("/5/0/3");
+	x->type = LW_TYPE_INTEGER;
+	x->v.i = 3;
+	assert_err(encode("/5/0/3"), 0, "record /5/0/3 holds a value of type integer");
+	cr_assert_eq(buf.len, 0);
+}
+
+Test(opaque_errors, too_many_records)
+{
+	recs.max_items = 1;
+	lw_path b = P("/5/0/0");
+	cr_assert_eq(lw_codec_opaque.decode(model, &b, (const uint8_t *)"a", 1, &recs, &cerr), 0);
+	assert_err(lw_codec_opaque.decode(model, &b, (const uint8_t *)"b", 1, &recs, &cerr), 0,
+	           "too many records (limit 1)");
+	recs.max_items = 0;
+}
+
+Test(opaque_plugin, registers_content_format_42)
+{
+	char *so = th_strdupf("%s/plugins/codec-opaque/.libs/codec-opaque.so", th_builddir());
+	cr_assert_eq(access(so, R_OK), 0,
+	             "%s is missing: build plugins/codec-opaque/codec-opaque.la", so);
+	struct lw_events events;
+	struct lw_config cfg;
+	struct lw_plugins ps = {0};
+	char err[512] = "";
+	lw_log_set_level(LW_LOG_WARN);
+	lw_events_init(&events);
+	struct lw_plugin_host host = {&events, NULL, "/nonexistent"};
+	lw_config_defaults(&cfg);
+	free(cfg.plugins);
+	cfg.plugins = strdup(so);
+	cr_assert_eq(lw_plugins_load(&ps, &cfg, &host, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(lw_plugins_start(&ps, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(ps.head->desc->name, "codec-opaque");
+	const struct lw_codec *c = lw_codec_by_format(LW_CF_OPAQUE);
+	cr_assert_not_null(c);
+	cr_assert_eq(lw_codec_by_name("opaque"), c);
+	lw_path b = P("/5/0/0");
+	cr_assert_eq(c->decode(model, &b, (const uint8_t *)"\x00\x01", 2, &recs, &cerr), 0);
+	cr_assert_eq(recs.items[0].v.s.len, 2);
+	lw_plugins_unload(&ps);
+	cr_assert_null(lw_codec_by_format(LW_CF_OPAQUE), "the codec outlived its plugin");
+	lw_events_free(&events);
+	lw_config_free(&cfg);
+}
