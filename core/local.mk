@@ -21,6 +21,8 @@ core_liblwcore_la_SOURCES = \
 	core/lwm2m/model.c core/lwm2m/model_int.h \
 	core/lwm2m/objects.c \
 	core/lwm2m/ddf.c core/lwm2m/ddf.h \
+	core/lwm2m/records_json.c core/lwm2m/records_json.h \
+	core/abi-exports.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \
@@ -54,3 +56,14 @@ lwm2minclude_HEADERS = \
 	include/lwm2m/model.h \
 	include/lwm2m/buf.h \
 	include/lwm2m/codec.h
+
+# Every LW_API function of include/lwm2m/, listed in one generated table that
+# the loader references: the linker then keeps all of them in lwm2md (and
+# lwm2mctl) even when the core itself never calls one, so a plugin can use the
+# whole ABI. tests/integration/abi-exports.sh checks the binaries export them.
+BUILT_SOURCES = core/abi-exports.c
+CLEANFILES += core/abi-exports.c
+EXTRA_DIST += core/abi-exports.sh
+core/abi-exports.c: $(lwm2minclude_HEADERS) $(srcdir)/core/abi-exports.sh
+	@$(MKDIR_P) core
+	$(AM_V_GEN)$(SHELL) $(srcdir)/core/abi-exports.sh $(srcdir) $(lwm2minclude_HEADERS) > $@.tmp && mv $@.tmp $@

@@ -290,9 +290,15 @@ static int check_sections(struct lw_plugins *ps, const struct lw_config *cfg, ch
 	return 0;
 }
 
+/* core/abi-exports.c (generated): referencing it links every ABI function in. */
+extern const void *const lw_abi_exports[];
+extern const unsigned long lw_abi_export_count;
+
 int lw_plugins_load(struct lw_plugins *ps, const struct lw_config *cfg,
                     const struct lw_plugin_host *host, char *err, size_t errlen)
 {
+	lw_log(LW_LOG_DEBUG, "plugin ABI %d: %lu functions exported (first at %p)", LW_PLUGIN_ABI,
+	       lw_abi_export_count, lw_abi_exports[0]);
 	ps->head = NULL;
 	ps->count = 0;
 	int rc = 0;

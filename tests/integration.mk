@@ -67,3 +67,7 @@ tests_integration_test_valgrind_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_integration_test_valgrind_CFLAGS = $(INTEG_CFLAGS)
 tests_integration_test_valgrind_LDADD = $(INTEG_LIBS)
 EXTRA_tests_integration_test_valgrind_DEPENDENCIES = $(INTEG_DEPS)
+
+# The whole plugin ABI, and only it, is exported by the programs plugins load into.
+TESTS += tests/integration/abi-exports.sh
+EXTRA_DIST += tests/integration/abi-exports.sh

@@ -248,9 +248,10 @@ static int record_to_json(const lw_record *rec, json_t **out)
 	if (!rc && rec->type != LW_TYPE_NONE)
 		rc = set(o, "value", record_value(rec));
 	if (!rc && rec->has_time) {
-		/* Whole seconds read better as integers; 2^53 keeps them exact. */
+		/* Whole seconds read better as integers; 2^53 keeps them exact.
+		 * (Range first: the cast is only defined for values that fit.) */
 		double t = rec->time;
-		if (t == floor(t) && fabs(t) < 9007199254740992.0)
+		if (t > -9007199254740992.0 && t < 9007199254740992.0 && t == (double)(int64_t)t)
 			rc = set(o, "time", json_integer((json_int_t)t));
 		else
 			rc = set(o, "time", json_real(t));

@@ -1,9 +1,7 @@
-# lwm2mctl, the operator's command line, and what it needs: the records <->
-# JSON module (core/lwm2m/records_json.c, compiled in here until it joins
-# core/liblwcore.la), its tests and fuzzer, and the codec benchmark.
+# lwm2mctl, the operator's command line, the tests and fuzzer of the records
+# <-> JSON module (core/lwm2m/records_json.c), and the codec benchmark.
 bin_PROGRAMS += lwm2mctl
-lwm2mctl_SOURCES = core/tools/lwm2mctl.c \
-	core/lwm2m/records_json.c core/lwm2m/records_json.h
+lwm2mctl_SOURCES = core/tools/lwm2mctl.c
 lwm2mctl_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"'
 lwm2mctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 lwm2mctl_LDADD = core/liblwcore.la $(JANSSON_LIBS)
@@ -12,8 +10,7 @@ lwm2mctl_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 
 check_PROGRAMS += tests/unit/test-records-json
 TESTS += tests/unit/test-records-json
-tests_unit_test_records_json_SOURCES = tests/unit/test_records_json.c \
-	core/lwm2m/records_json.c
+tests_unit_test_records_json_SOURCES = tests/unit/test_records_json.c
 tests_unit_test_records_json_CFLAGS = $(TEST_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_records_json_LDADD = $(TEST_LIBS) $(JANSSON_LIBS)
 
@@ -28,8 +25,7 @@ EXTRA_tests_integration_test_lwm2mctl_DEPENDENCIES = lwm2mctl$(EXEEXT) $(plugin_
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-records-json
-tests_fuzz_fuzz_records_json_SOURCES = tests/fuzz/fuzz_records_json.c \
-	core/lwm2m/records_json.c
+tests_fuzz_fuzz_records_json_SOURCES = tests/fuzz/fuzz_records_json.c
 tests_fuzz_fuzz_records_json_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_records_json_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_records_json_LDADD = core/liblwcore.la $(JANSSON_LIBS)

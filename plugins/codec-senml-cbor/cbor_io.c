@@ -191,6 +191,8 @@ static int read_chunks(struct lwcb_reader *r, int chunk_kind, uint8_t **buf, siz
 			                     "a chunk of an indefinite-length string must be a "
 			                     "definite string of the same type, not %s",
 			                     lwcb_kind_name(r->tok.kind));
+		if (r->tok.len == 0)
+			continue;
 		if (*len + r->tok.len > cap) {
 			/* Chunks lie inside the input, so the total never exceeds it. */
 			size_t ncap = cap ? cap * 2 : 64;

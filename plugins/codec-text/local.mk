@@ -6,6 +6,7 @@ plugins_codec_text_codec_text_la_SOURCES = plugins/codec-text/text.c plugins/cod
 	plugins/codec-text/plugin.c
 plugins_codec_text_codec_text_la_LDFLAGS = $(CODEC_MODULE)
 plugins_codec_text_codec_text_la_LIBADD = -lm
+EXTRA_DIST += plugins/codec-text/README.md tests/fuzz/corpus/codec-text
 
 check_PROGRAMS += tests/unit/test-codec-text
 TESTS += tests/unit/test-codec-text

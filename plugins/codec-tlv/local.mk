@@ -7,6 +7,7 @@ plugins_codec_tlv_codec_tlv_la_SOURCES = plugins/codec-tlv/tlv.c plugins/codec-t
 	plugins/codec-tlv/plugin.c
 plugins_codec_tlv_codec_tlv_la_LDFLAGS = $(CODEC_MODULE)
 plugins_codec_tlv_codec_tlv_la_LIBADD = -lm
+EXTRA_DIST += plugins/codec-tlv/README.md tests/fuzz/corpus/codec-tlv
 
 check_PROGRAMS += tests/unit/test-codec-tlv
 TESTS += tests/unit/test-codec-tlv

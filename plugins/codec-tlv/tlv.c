@@ -92,11 +92,10 @@ struct dec {
 	int cached_type;
 };
 
-static int path_text(const lw_path *p, char *buf)
+static void path_text(const lw_path *p, char *buf)
 {
 	if (lw_path_format(p, buf, LW_PATH_MAX_TEXT) < 0)
 		strcpy(buf, "?");
-	return 0;
 }
 
 static int is_int_width(size_t n)

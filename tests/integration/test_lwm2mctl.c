@@ -239,6 +239,17 @@ Test(ctl, link_decode_encode)
 	cr_expect_str_eq(bytes, reg_canonical);
 	free(bytes);
 
+	/* The plugin directory from the environment when --plugin-dir is absent. */
+	char bin[1024], plugins[1100];
+	lw_build_path(bin, sizeof(bin), "lwm2mctl");
+	snprintf(plugins, sizeof(plugins), "LWM2MD_PLUGIN_DIR=%s/stage/plugins", lw_builddir());
+	const char *env_argv[] = {"/usr/bin/env", plugins, bin, "decode", "-f", "link", in, NULL};
+	char *env_out = NULL, *env_err = NULL;
+	cr_expect_eq(lw_run(env_argv, 20000, &env_out, &env_err), 0, "%s", env_err);
+	cr_expect(env_out && strstr(env_out, "\"/10241/0\""), "%s", env_out);
+	free(env_out);
+	free(env_err);
+
 	/* Standard input, and "-" for it. */
 	cr_assert_eq(RUN(in, out, "decode", "-f", "link"), 0, "%s", err_text);
 	cr_assert_eq(RUN(out, back, "encode", "-f", "link", "-"), 0, "%s", err_text);

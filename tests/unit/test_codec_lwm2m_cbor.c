@@ -407,6 +407,16 @@ Test(lwm2m_cbor, the_same_records_in_any_key_form)
 	encode_expect(&recs, composite_resp_hex);
 }
 
+Test(lwm2m_cbor, indefinite_strings_with_empty_chunks)
+{
+	/* {[3, 0]: {0: (_ "", "a"), 1: (_ )}} and {[9000, 0, 5]: (_ h'', h'01')} */
+	decode_ok("/", "a1 82 03 00 a2 00 7f 60 61 61 ff 01 7f ff");
+	check_str(&recs.items[0], "/3/0/0", LW_TYPE_STRING, "a");
+	check_str(&recs.items[1], "/3/0/1", LW_TYPE_STRING, "");
+	decode_ok("/", "a1 83 19 23 28 00 05 5f 40 41 01 ff");
+	check_str(&recs.items[0], "/9000/0/5", LW_TYPE_OPAQUE, "\x01");
+}
+
 /* Table 7.4.4-8: Write-Composite.
  * {[3308, 0, 5900]: 18, 3311: {[0, 5850]: false, [1, 5850]: false,
  *  [2, 5851]: 20}} */
