@@ -7,7 +7,7 @@
  * Rules for codec functions: pure (no I/O, no global state), re-entrant,
  * callable from any thread (the CLI and tests call them directly), never
  * aborting on bad input: they return LW_EINVAL after lw_codec_fail() with the
- * byte offset and a short reason. They append to out and leave it as it was
+ * byte offset and a short reason (LW_ENOMEM may come without a message). They append to out and leave it as it was
  * on failure only as far as "appended items may remain": callers discard out
  * on error. Bounds: a decoder refuses nesting deeper than LW_CODEC_MAX_DEPTH
  * and stops at out->max_items when set.
@@ -51,7 +51,9 @@ enum lw_content_format {
 };
 
 struct lw_codec_error {
-	size_t offset;     /* byte offset in the input where it went wrong */
+	/* Decoders: the byte offset in the input where it went wrong. Encoders:
+	 * the index of the record that cannot be encoded. */
+	size_t offset;
 	char message[160]; /* a short reason, no trailing period */
 };
 

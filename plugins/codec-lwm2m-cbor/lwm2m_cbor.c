@@ -18,8 +18,10 @@
  * with codec-senml-cbor), accepting definite and indefinite maps, arrays and
  * strings alike, as clients produce both. Encoding sorts a copy of the record
  * order, builds the nested maps by path and collapses every chain of levels
- * with a single child into one array key, so the output is never longer than
- * the fully nested or the fully flat form; heads are always the shortest.
+ * with a single child into one array key: never longer than the fully nested
+ * form (shorter from three levels on), and shorter than the flat form of one
+ * full-path key per value whenever paths share a prefix. Heads are always
+ * the shortest.
  */
 #include "lwm2m_cbor.h"
 

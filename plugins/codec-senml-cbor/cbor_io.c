@@ -375,7 +375,10 @@ double lwcb_num_double(const struct lwcb_num *n)
 {
 	if (n->is_float)
 		return n->f;
-	return n->neg ? -1.0 - (double)n->mag : (double)n->mag;
+	if (!n->neg)
+		return (double)n->mag;
+	/* -(mag + 1) with one rounding: -1.0 - (double)mag would round twice. */
+	return n->mag == UINT64_MAX ? -18446744073709551616.0 : -(double)(n->mag + 1);
 }
 
 /* 2^63 and 2^64 as doubles (both exact). */

@@ -477,10 +477,13 @@ static int on_record(void *ctx, const struct senml_rec *rec, size_t index)
 	r->path = path;
 	if (value && (rc = set_value(d, rec, index, r, value)))
 		return rc;
-	if (d->have_bt || (have & SL_BIT(SL_T))) {
+	if (have & SL_BIT(SL_T)) {
+		double t = lwcb_num_double(&rec->val[SL_T].num);
 		r->has_time = 1;
-		r->time = (d->have_bt ? d->bt : 0) +
-		          ((have & SL_BIT(SL_T)) ? lwcb_num_double(&rec->val[SL_T].num) : 0);
+		r->time = d->have_bt ? d->bt + t : t;
+	} else if (d->have_bt) {
+		r->has_time = 1;
+		r->time = d->bt;
 	}
 	return 0;
 }
@@ -589,6 +592,12 @@ static void choose_bn(const lw_path *base, const lw_records *in, struct bn_choic
 	}
 }
 
+/* Equal to the bit, so that -0.0 and 0.0 stay apart (NaN never matches). */
+static bool same_time(double a, double b)
+{
+	return a == b && signbit(a) == signbit(b);
+}
+
 static struct lwcb_num num_of(double v)
 {
 	struct lwcb_num n = {.is_float = 1, .f = v};
@@ -622,10 +631,10 @@ static bool choose_bt(const lw_records *in, double *bt)
 		if (!r->has_time)
 			return false;
 		double dt = r->time - *bt;
-		if (*bt + dt != r->time || isnan(dt))
+		if (!same_time(*bt + dt, r->time))
 			return false;
 		without += 1 + lwcb_number_size(r->time, true);
-		if (dt != 0)
+		if (!same_time(r->time, *bt))
 			with += 1 + lwcb_number_size(dt, true);
 	}
 	with += 1 + lwcb_number_size(*bt, true);
@@ -715,7 +724,7 @@ static int senml_cbor_encode(const lw_model *m, const lw_path *base, const lw_re
 			break;
 		}
 		if (use_bt) {
-			if (r->time != bt) {
+			if (!same_time(r->time, bt)) {
 				num = num_of(r->time - bt);
 				senml_add_num(&rec, SL_T, &num);
 			}
