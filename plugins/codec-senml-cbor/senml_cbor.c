@@ -510,6 +510,16 @@ static size_t text_cost(size_t len)
 	return lwcb_head_size(len) + len;
 }
 
+/* The length of lwcb_path_text(p) without writing it. */
+static size_t text_len(const lw_path *p)
+{
+	const uint16_t ids[4] = {p->oid, p->iid, p->rid, p->riid};
+	size_t len = 0;
+	for (int i = 0; i < 4 && ids[i] != LW_ID_NONE; i++)
+		len += 2 + (ids[i] >= 10) + (ids[i] >= 100) + (ids[i] >= 1000) + (ids[i] >= 10000);
+	return len ? len : 1;
+}
+
 /*
  * bn is whichever of these makes the pack shortest: none, the request path
  * (as the Core spec's examples use it: "/3/0/" for a Read of /3/0, "/3/0/0"
@@ -544,7 +554,7 @@ static void choose_bn(const lw_path *base, const lw_records *in, struct bn_choic
 		cut--;
 	size_t cost_cut = 1 + text_cost(cut);
 	for (size_t i = 0; i < n; i++)
-		cost_cut += 1 + text_cost(lwcb_path_text(&in->items[i].path, t) - cut);
+		cost_cut += 1 + text_cost(text_len(&in->items[i].path) - cut);
 	if (cost_cut < best) {
 		best = cost_cut;
 		memcpy(c->text, first, cut);
@@ -584,7 +594,7 @@ static void choose_bn(const lw_path *base, const lw_records *in, struct bn_choic
 	b[bl++] = '/';
 	cost = 1 + text_cost(bl);
 	for (size_t i = 0; i < n; i++)
-		cost += 1 + text_cost(lwcb_path_text(&in->items[i].path, t) - bl);
+		cost += 1 + text_cost(text_len(&in->items[i].path) - bl);
 	if (cost <= best) {
 		memcpy(c->text, b, bl);
 		c->len = bl;
