@@ -18,6 +18,8 @@
 
 #include "coap/engine.h"
 #include "coap/udp.h"
+#include "http/server.h"
+#include "lwm2m/server.h"
 #include "log.h"
 #include "lwm2m/ddf.h"
 
@@ -171,6 +173,11 @@ int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 		return rc;
 	if (lw_plugins_start(&d->plugins, err, errlen) != 0)
 		return LW_EXIT_RUNTIME;
+	rc = lw_server_start(d, err, errlen);
+	if (!rc)
+		rc = lw_http_start(d, err, errlen);
+	if (rc)
+		return rc;
 	char listen[160] = "CoAP disabled";
 	if (d->udp)
 		snprintf(listen, sizeof(listen), "CoAP on udp %s:%d", cfg->coap_bind,
@@ -190,6 +197,9 @@ void lw_daemon_stop(struct lw_daemon *d)
 {
 	if (d->plugins_loaded && d->loop_up)
 		lw_events_publish(&d->events, LW_EVENT_STOPPING, NULL, NULL);
+	/* HTTP first (no new operator requests), then the LwM2M side, then CoAP. */
+	lw_http_stop(d);
+	lw_server_stop(d);
 	if (d->udp) {
 		lw_coap_udp_close(d->udp);
 		free(d->udp);

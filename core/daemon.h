@@ -15,6 +15,8 @@
 
 struct lw_coap_engine;
 struct lw_model;
+struct lw_server;
+struct lw_http;
 struct lw_coap_udp;
 struct event;
 
@@ -35,6 +37,8 @@ struct lw_daemon {
 	struct lw_model *model;
 	struct lw_coap_engine *coap;
 	struct lw_coap_udp *udp;
+	struct lw_server *server; /* lwm2m/server.c */
+	struct lw_http *http;     /* http/server.c */
 	struct event *sigs[3];
 	time_t started;
 	int workers_up, loop_up, plugins_loaded;

@@ -23,6 +23,8 @@ core_liblwcore_la_SOURCES = \
 	core/lwm2m/ddf.c core/lwm2m/ddf.h \
 	core/lwm2m/records_json.c core/lwm2m/records_json.h \
 	core/abi-exports.c \
+	core/lwm2m/server.c core/lwm2m/server.h \
+	core/http/server.c core/http/server.h \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \
