@@ -14,6 +14,7 @@ core_liblwcore_la_SOURCES = \
 	core/util/hash.c core/util/hash.h \
 	core/util/arena.c core/util/arena.h \
 	core/util/buf.c \
+	core/util/base64.c \
 	core/lwm2m/path.c \
 	core/lwm2m/records.c \
 	core/lwm2m/links.c \
@@ -24,7 +25,11 @@ core_liblwcore_la_SOURCES = \
 	core/lwm2m/records_json.c core/lwm2m/records_json.h \
 	core/abi-exports.c \
 	core/lwm2m/server.c core/lwm2m/server.h \
-	core/http/server.c core/http/server.h \
+	core/lwm2m/registry.c core/lwm2m/registry.h \
+	core/lwm2m/registration.c core/lwm2m/registration.h \
+	core/http/server.c core/http/server.h core/http/http.h \
+	core/http/bridge.c core/http/rest.c core/http/auth.c \
+	core/http/metrics.c core/http/sse.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \
@@ -38,7 +43,7 @@ core_liblwcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"' \
 core_liblwcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(GNUTLS_CFLAGS) $(INIH_CFLAGS) \
 	$(LIBXML_CFLAGS) $(JANSSON_CFLAGS)
 core_liblwcore_la_LIBADD = $(LIBEVENT_LIBS) $(GNUTLS_LIBS) $(INIH_LIBS) $(LIBXML_LIBS) \
-	$(JANSSON_LIBS) -lpthread
+	$(JANSSON_LIBS) $(CIVETWEB_LIBS) -lpthread
 
 bin_PROGRAMS += lwm2md
 lwm2md_SOURCES = core/main.c
@@ -57,6 +62,7 @@ lwm2minclude_HEADERS = \
 	include/lwm2m/links.h \
 	include/lwm2m/model.h \
 	include/lwm2m/buf.h \
+	include/lwm2m/base64.h \
 	include/lwm2m/codec.h
 
 # Every LW_API function of include/lwm2m/, listed in one generated table that

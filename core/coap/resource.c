@@ -31,14 +31,32 @@ int lw_coap_resource_add(struct lw_coap_engine *e, const char *path, const char 
 	return 0;
 }
 
+static void free_resource(struct lw_coap_resource *r)
+{
+	free(r->path);
+	free(r->link_attrs);
+	free(r);
+}
+
+int lw_coap_resource_remove(struct lw_coap_engine *e, const char *path)
+{
+	for (struct lw_coap_resource **pp = &e->resources; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->path, path) == 0) {
+			struct lw_coap_resource *r = *pp;
+			*pp = r->next;
+			free_resource(r);
+			return 0;
+		}
+	}
+	return LW_ENOENT;
+}
+
 void lw_coap_resources_free(struct lw_coap_engine *e)
 {
 	while (e->resources) {
 		struct lw_coap_resource *r = e->resources;
 		e->resources = r->next;
-		free(r->path);
-		free(r->link_attrs);
-		free(r);
+		free_resource(r);
 	}
 }
 

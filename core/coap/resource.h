@@ -21,6 +21,9 @@ struct lw_coap_resource {
 
 int lw_coap_resource_add(struct lw_coap_engine *e, const char *path, const char *link_attrs,
                          uint32_t methods, lw_coap_handler handler, void *arg);
+/* Removes the resource at exactly path (a layer that stops before the
+ * engine). 0, or LW_ENOENT. */
+int lw_coap_resource_remove(struct lw_coap_engine *e, const char *path);
 void lw_coap_resources_free(struct lw_coap_engine *e);
 /* Routes a request: runs the handler, or fills a 4.04 / 4.05 answer. */
 void lw_coap_resource_dispatch(struct lw_coap_engine *e, struct lw_coap_peer *peer,

@@ -15,90 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwm2m/base64.h"
 #include "lwm2m/error.h"
 #include "lwm2m/path.h"
-
-/* ---- base64 (RFC 4648 section 4) ---- */
-
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-size_t lw_base64_encode(const uint8_t *in, size_t len, char *out)
-{
-	size_t o = 0, i = 0;
-	for (; i + 3 <= len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = b64_alphabet[(v >> 6) & 63];
-		out[o++] = b64_alphabet[v & 63];
-	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = b64_alphabet[(v >> 6) & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return o;
-}
-
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict: padded to a multiple of 4, '=' only at the end, and the bits the
- * padding leaves over are zero, so that every byte string has one spelling. */
-long long lw_base64_decode(const char *in, size_t len, uint8_t *out)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < len; i += 4) {
-		if (len - i < 4)
-			return -1 - (long long)i;
-		int v[4], pad = 0;
-		for (int k = 0; k < 4; k++) {
-			char c = in[i + k];
-			if (c == '=' && i + 4 == len && k >= 2) {
-				if (k == 2 && in[i + 3] != '=')
-					return -1 - (long long)(i + k);
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			v[k] = b64_value(c);
-			if (v[k] < 0)
-				return -1 - (long long)(i + k);
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-		             (uint32_t)v[3];
-		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-			return -1 - (long long)(i + 3 - pad); /* the last character with data */
-		out[o++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			out[o++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			out[o++] = (uint8_t)w;
-	}
-	return (long long)o;
-}
 
 /* ---- text helpers ---- */
 
@@ -207,10 +126,11 @@ static json_t *record_value(const lw_record *rec)
 		return json_boolean(rec->v.b);
 	case LW_TYPE_OPAQUE: {
 		size_t n = rec->v.s.len;
-		char *b = malloc(4 * ((n + 2) / 3) + 1);
+		size_t cap = lw_base64_encoded_len(n, 0);
+		char *b = cap < SIZE_MAX ? malloc(cap + 1) : NULL;
 		if (!b)
 			return NULL;
-		size_t len = lw_base64_encode(rec->v.s.data, n, b);
+		size_t len = lw_base64_encode(rec->v.s.data, n, b, 0);
 		json_t *j = json_stringn_nocheck(b, len);
 		free(b);
 		return j;
@@ -391,14 +311,16 @@ static int read_value(const json_t *v, lw_records *out, lw_record *rec, size_t i
 	case LW_TYPE_OPAQUE: {
 		if (!s)
 			break;
-		uint8_t *b = malloc(slen / 4 * 3 + 1);
+		uint8_t *b = malloc(lw_base64_decoded_max(slen) + 1);
 		if (!b)
 			return LW_ENOMEM;
-		long long n = lw_base64_decode(s, slen, b);
-		int rc = n < 0 ? failf(err, errlen,
-		                       "records[%zu].value: invalid base64 at character %lld", i,
-		                       -1 - n)
-		               : lw_records_set_bytes(out, rec, b, (size_t)n);
+		size_t n = 0;
+		struct lw_base64_error be;
+		int rc = lw_base64_decode(s, slen, b, &n, 0, &be)
+		                 ? failf(err, errlen,
+		                         "records[%zu].value: invalid base64 at character %zu", i,
+		                         be.offset)
+		                 : lw_records_set_bytes(out, rec, b, n);
 		free(b);
 		return rc;
 	}

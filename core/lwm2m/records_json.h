@@ -70,11 +70,4 @@ int lw_links_from_json(const json_t *arr, lw_links *out, char *err, size_t errle
  */
 char *lw_json_dumps(const json_t *j, int indent);
 
-/* Standard base64 with padding. encode returns the length written to out
- * (which must hold 4 * ((len + 2) / 3) + 1 bytes, a NUL is added); decode
- * returns the length written (out holds 3 * (len / 4) bytes) or, for bad
- * input, -1 - the index of the first bad character. */
-size_t lw_base64_encode(const uint8_t *in, size_t len, char *out);
-long long lw_base64_decode(const char *in, size_t len, uint8_t *out);
-
 #endif

@@ -1,23 +1,62 @@
-/* lwm2m/server.c: the LwM2M server side (being written; see server.h). */
+/*
+ * lwm2m/server.c: the LwM2M server side of the daemon (see server.h). For
+ * now it owns the registry and the registration interface; operations,
+ * observe and Send hang off the same struct later.
+ */
 #include "lwm2m/server.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "coap/engine.h"
 #include "daemon.h"
+#include "lwm2m/registration.h"
+#include "lwm2m/registry.h"
+
+struct lw_server {
+	struct lw_registry registry;
+	struct lw_coap_engine *coap;
+};
 
 int lw_server_start(struct lw_daemon *d, char *err, size_t errlen)
 {
-	(void)d;
-	(void)err;
-	(void)errlen;
+	/* CoAP off: nothing can register, so there is nothing to serve. */
+	if (!d->coap)
+		return LW_EXIT_OK;
+	struct lw_server *s = calloc(1, sizeof(*s));
+	if (!s || lw_registry_init(&s->registry, &d->loop.timers, &d->events) != 0) {
+		free(s);
+		snprintf(err, errlen, "cannot start the LwM2M server: out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	s->coap = d->coap;
+	if (lw_registration_attach(d->coap, &s->registry) != 0) {
+		lw_registry_free(&s->registry);
+		free(s);
+		snprintf(err, errlen, "cannot start the LwM2M server: out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	d->server = s;
 	return LW_EXIT_OK;
 }
 
 void lw_server_stop(struct lw_daemon *d)
 {
-	(void)d;
+	struct lw_server *s = d->server;
+	if (!s)
+		return;
+	lw_registration_detach(s->coap, &s->registry);
+	lw_registry_free(&s->registry);
+	free(s);
+	d->server = NULL;
 }
 
 size_t lw_server_client_count(const struct lw_daemon *d)
 {
-	(void)d;
-	return 0;
+	return d->server ? d->server->registry.count : 0;
+}
+
+struct lw_registry *lw_server_registry(struct lw_daemon *d)
+{
+	return d->server ? &d->server->registry : NULL;
 }

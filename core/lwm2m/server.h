@@ -10,11 +10,14 @@
 #include <stddef.h>
 
 struct lw_daemon;
+struct lw_registry;
 
 /* Returns an LW_EXIT_* status with one line in err on failure. */
 int lw_server_start(struct lw_daemon *d, char *err, size_t errlen);
 void lw_server_stop(struct lw_daemon *d);
 /* Registered clients now (for health, metrics and logs). */
 size_t lw_server_client_count(const struct lw_daemon *d);
+/* The registry of clients (REST API, operations), or NULL when not started. */
+struct lw_registry *lw_server_registry(struct lw_daemon *d);
 
 #endif

@@ -9,7 +9,7 @@ check_PROGRAMS += tests/unit/test-codec-link
 TESTS += tests/unit/test-codec-link
 tests_unit_test_codec_link_SOURCES = tests/unit/test_codec_link.c plugins/codec-link/link.c
 tests_unit_test_codec_link_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_codec_link_LDADD = $(TEST_LIBS)
+tests_unit_test_codec_link_LDADD = $(CODEC_TEST_LIBS)
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-link

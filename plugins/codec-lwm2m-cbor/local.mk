@@ -20,7 +20,7 @@ tests_unit_test_codec_lwm2m_cbor_SOURCES = tests/unit/test_codec_lwm2m_cbor.c \
 tests_unit_test_codec_lwm2m_cbor_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/codec-lwm2m-cbor -I$(top_srcdir)/plugins/codec-senml-cbor
 tests_unit_test_codec_lwm2m_cbor_CFLAGS = $(TEST_CFLAGS) $(LIBCBOR_CFLAGS)
-tests_unit_test_codec_lwm2m_cbor_LDADD = $(TEST_LIBS) $(LIBCBOR_LIBS) -lm
+tests_unit_test_codec_lwm2m_cbor_LDADD = $(CODEC_TEST_LIBS) $(LIBCBOR_LIBS) -lm
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-lwm2m-cbor

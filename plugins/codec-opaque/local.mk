@@ -10,8 +10,8 @@ EXTRA_DIST += plugins/codec-opaque/README.md
 check_PROGRAMS += tests/unit/test-codec-opaque
 TESTS += tests/unit/test-codec-opaque
 tests_unit_test_codec_opaque_SOURCES = tests/unit/test_codec_opaque.c \
-	plugins/codec-opaque/opaque.c tests/unit/helpers.c
+	plugins/codec-opaque/opaque.c
 tests_unit_test_codec_opaque_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_codec_opaque_LDADD = $(TEST_LIBS)
+tests_unit_test_codec_opaque_LDADD = $(CODEC_TEST_LIBS)
 # The test loads the built module, which resolves the ABI from the program.
 tests_unit_test_codec_opaque_LDFLAGS = $(AM_LDFLAGS) -export-dynamic

@@ -17,7 +17,7 @@ tests_unit_test_codec_senml_cbor_SOURCES = tests/unit/test_codec_senml_cbor.c \
 	plugins/codec-senml-cbor/senml_cbor.c plugins/codec-senml-cbor/cbor_io.c
 tests_unit_test_codec_senml_cbor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/codec-senml-cbor
 tests_unit_test_codec_senml_cbor_CFLAGS = $(TEST_CFLAGS) $(LIBCBOR_CFLAGS)
-tests_unit_test_codec_senml_cbor_LDADD = $(TEST_LIBS) $(LIBCBOR_LIBS) -lm
+tests_unit_test_codec_senml_cbor_LDADD = $(CODEC_TEST_LIBS) $(LIBCBOR_LIBS) -lm
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-senml-cbor

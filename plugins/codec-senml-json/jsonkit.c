@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwm2m/base64.h"
 #include "lwm2m/error.h"
 
 /* ---- loading ---- */
@@ -255,59 +256,15 @@ const char *lwj_number_value(lw_record *rec, int model_type, const struct lwj_nu
 
 /* ---- base64 ---- */
 
-static int b64_digit(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-static int b64_decode(const char *s, size_t len, uint8_t *out, size_t *out_len)
-{
-	size_t pad = 0;
-	while (len > 0 && s[len - 1] == '=' && pad < 2) {
-		len--;
-		pad++;
-	}
-	if (pad && (len + pad) % 4)
-		return LW_EINVAL;
-	if (len % 4 == 1)
-		return LW_EINVAL;
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		int d = b64_digit((uint8_t)s[i]);
-		if (d < 0)
-			return LW_EINVAL;
-		acc = (acc << 6) | (uint32_t)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	*out_len = n;
-	return 0;
-}
-
 int lwj_base64_value(lw_records *out, lw_record *rec, const char *s, size_t len)
 {
 	uint8_t small[192];
-	size_t cap = len / 4 * 3 + 3;
+	size_t cap = lw_base64_decoded_max(len);
 	uint8_t *buf = cap <= sizeof(small) ? small : malloc(cap);
 	if (!buf)
 		return LW_ENOMEM;
 	size_t n = 0;
-	int rc = b64_decode(s, len, buf, &n);
+	int rc = lw_base64_decode(s, len, buf, &n, LW_BASE64_NOPAD | LW_BASE64_ANY_ALPHABET, NULL);
 	if (rc == 0)
 		rc = lw_records_set_bytes(out, rec, buf, n);
 	if (buf != small)
@@ -317,42 +274,17 @@ int lwj_base64_value(lw_records *out, lw_record *rec, const char *s, size_t len)
 
 int lwj_put_base64(lw_buf *b, const uint8_t *data, size_t len, bool url)
 {
-	static const char std[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static const char safe[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	const char *a = url ? safe : std;
-	int rc = lw_buf_reserve(b, (len + 2) / 3 * 4 + 2);
+	unsigned flags = url ? LW_BASE64_URL | LW_BASE64_NOPAD : 0;
+	size_t n = lw_base64_encoded_len(len, flags);
+	if (n > SIZE_MAX - 2)
+		return LW_ENOMEM;
+	/* Room for the quotes too, so that the value is appended whole or not. */
+	int rc = lw_buf_reserve(b, n + 2);
 	if (rc)
 		return rc;
-	char *o = (char *)b->data + b->len;
-	size_t k = 0, i = 0;
-	o[k++] = '"';
-	for (; i + 3 <= len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-		o[k++] = a[v >> 18];
-		o[k++] = a[(v >> 12) & 63];
-		o[k++] = a[(v >> 6) & 63];
-		o[k++] = a[v & 63];
-	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)data[i] << 16;
-		o[k++] = a[v >> 18];
-		o[k++] = a[(v >> 12) & 63];
-		if (!url) {
-			o[k++] = '=';
-			o[k++] = '=';
-		}
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
-		o[k++] = a[v >> 18];
-		o[k++] = a[(v >> 12) & 63];
-		o[k++] = a[(v >> 6) & 63];
-		if (!url)
-			o[k++] = '=';
-	}
-	o[k++] = '"';
-	b->len += k;
+	b->data[b->len++] = '"';
+	lw_base64_append(b, data, len, flags);
+	b->data[b->len++] = '"';
 	return 0;
 }
 

@@ -16,7 +16,7 @@ TESTS += tests/unit/test-codec-senml-json
 tests_unit_test_codec_senml_json_SOURCES = tests/unit/test_codec_senml_json.c \
 	plugins/codec-senml-json/senml_json.c plugins/codec-senml-json/jsonkit.c
 tests_unit_test_codec_senml_json_CFLAGS = $(TEST_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_test_codec_senml_json_LDADD = $(TEST_LIBS) $(JANSSON_LIBS)
+tests_unit_test_codec_senml_json_LDADD = $(CODEC_TEST_LIBS) $(JANSSON_LIBS)
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-senml-json

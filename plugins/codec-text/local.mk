@@ -10,10 +10,9 @@ EXTRA_DIST += plugins/codec-text/README.md tests/fuzz/corpus/codec-text
 
 check_PROGRAMS += tests/unit/test-codec-text
 TESTS += tests/unit/test-codec-text
-tests_unit_test_codec_text_SOURCES = tests/unit/test_codec_text.c plugins/codec-text/text.c \
-	tests/unit/helpers.c
+tests_unit_test_codec_text_SOURCES = tests/unit/test_codec_text.c plugins/codec-text/text.c
 tests_unit_test_codec_text_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_codec_text_LDADD = $(TEST_LIBS) -lm
+tests_unit_test_codec_text_LDADD = $(CODEC_TEST_LIBS) -lm
 # The test loads the built module, which resolves the ABI from the program.
 tests_unit_test_codec_text_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 

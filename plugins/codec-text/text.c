@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwm2m/base64.h"
 #include "lwm2m/error.h"
 
 static int need_resource(const lw_path *base, struct lw_codec_error *err)
@@ -213,86 +214,21 @@ static int format_float(double v, char *out, size_t cap)
 	return (int)k;
 }
 
-/* ---- Base64 (RFC 4648 section 4) ---- */
+/* ---- Base64 (RFC 4648 section 4, lwm2m/base64.h) ---- */
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_value(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decodes into out (room for len * 3 / 4 + 3 bytes). Padding may be left
+/* Decodes into out (lw_base64_decoded_max(len) bytes). Padding may be left
  * out; when present it must complete the last quantum. */
 static int b64_decode(const uint8_t *s, size_t len, uint8_t *out, size_t *n,
                       struct lw_codec_error *err)
 {
-	size_t end = len, k = 0;
-	uint32_t acc = 0;
+	struct lw_base64_error be;
 	char ch[16];
-	int bits = 0;
-
-	while (end > 0 && s[end - 1] == '=')
-		end--;
-	for (size_t i = 0; i < end; i++)
-		if (b64_value(s[i]) < 0)
-			return lw_codec_fail(err, i, "malformed Base64: unexpected %s",
-			                     show(s[i], ch));
-	if (len - end > 2)
-		return lw_codec_fail(err, end, "malformed Base64: too much padding");
-	if (len != end && len % 4)
-		return lw_codec_fail(err, end, "malformed Base64: padding does not end a quantum");
-	if (end % 4 == 1)
-		return lw_codec_fail(err, end - 1, "malformed Base64: a lone character at the end");
-	for (size_t i = 0; i < end; i++) {
-		acc = acc << 6 | (uint32_t)b64_value(s[i]);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[k++] = (uint8_t)(acc >> bits);
-		}
-	}
-	*n = k;
-	return 0;
-}
-
-static int b64_encode(const uint8_t *d, size_t n, lw_buf *out)
-{
-	if (n == 0)
+	if (!lw_base64_decode((const char *)s, len, out, n, LW_BASE64_NOPAD, &be))
 		return 0;
-	if (n > (SIZE_MAX - 3) / 4 * 3)
-		return LW_ENOMEM;
-	int rc = lw_buf_reserve(out, (n + 2) / 3 * 4);
-	if (rc)
-		return rc;
-	uint8_t *o = out->data + out->len;
-	size_t i = 0;
-	for (; i + 2 < n; i += 3) {
-		uint32_t x = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2];
-		*o++ = (uint8_t)b64[x >> 18];
-		*o++ = (uint8_t)b64[(x >> 12) & 63];
-		*o++ = (uint8_t)b64[(x >> 6) & 63];
-		*o++ = (uint8_t)b64[x & 63];
-	}
-	if (i < n) {
-		uint32_t x = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0);
-		*o++ = (uint8_t)b64[x >> 18];
-		*o++ = (uint8_t)b64[(x >> 12) & 63];
-		*o++ = i + 1 < n ? (uint8_t)b64[(x >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	out->len = (size_t)(o - out->data);
-	return 0;
+	if (be.fault == LW_BASE64_BAD_CHARACTER)
+		return lw_codec_fail(err, be.offset, "malformed Base64: unexpected %s",
+		                     show(s[be.offset], ch));
+	return lw_codec_fail(err, be.offset, "malformed Base64: %s", be.reason);
 }
 
 /* ---- the codec ---- */
@@ -350,8 +286,8 @@ static int text_decode(const lw_model *m, const lw_path *base, const uint8_t *da
 		break;
 	}
 	case LW_TYPE_OPAQUE: {
-		uint8_t small[96], *bin = len / 4 * 3 + 3 <= sizeof(small) ? small
-		                                                            : malloc(len / 4 * 3 + 3);
+		size_t cap = lw_base64_decoded_max(len);
+		uint8_t small[96], *bin = cap <= sizeof(small) ? small : malloc(cap);
 		size_t n = 0;
 		if (!bin)
 			return LW_ENOMEM;
@@ -436,7 +372,7 @@ static int text_encode(const lw_model *m, const lw_path *base, const lw_records 
 		rc = lw_buf_printf(out, "%u:%u", r->v.l.oid, r->v.l.iid);
 		break;
 	case LW_TYPE_OPAQUE:
-		rc = b64_encode(r->v.s.data, r->v.s.len, out);
+		rc = lw_base64_append(out, r->v.s.data, r->v.s.len, 0);
 		break;
 	case LW_TYPE_STRING:
 	case LW_TYPE_CORELNK:

@@ -11,10 +11,9 @@ EXTRA_DIST += plugins/codec-tlv/README.md tests/fuzz/corpus/codec-tlv
 
 check_PROGRAMS += tests/unit/test-codec-tlv
 TESTS += tests/unit/test-codec-tlv
-tests_unit_test_codec_tlv_SOURCES = tests/unit/test_codec_tlv.c plugins/codec-tlv/tlv.c \
-	tests/unit/helpers.c
+tests_unit_test_codec_tlv_SOURCES = tests/unit/test_codec_tlv.c plugins/codec-tlv/tlv.c
 tests_unit_test_codec_tlv_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_codec_tlv_LDADD = $(TEST_LIBS) -lm
+tests_unit_test_codec_tlv_LDADD = $(CODEC_TEST_LIBS) -lm
 # The test loads the built module, which resolves the ABI from the program.
 tests_unit_test_codec_tlv_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 

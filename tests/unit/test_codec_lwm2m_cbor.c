@@ -20,251 +20,66 @@
 #include <string.h>
 
 #include "lwm2m/codec.h"
-#include "lwm2m/ddf.h"
 #include "lwm2m/error.h"
 #include "lwm2m/model_int.h"
-#include "helpers.h"
+#include "codec_testkit.h"
 #include "lwm2m_cbor.h"
 
-#define RES(id, type, multiple) {id, type, LW_OPS_RW, multiple, 0, "r", "", "", ""}
-
-static const struct lw_resource_def device_res[] = {
-	RES(0, LW_TYPE_STRING, 0),   RES(1, LW_TYPE_STRING, 0),   RES(2, LW_TYPE_STRING, 0),
-	RES(3, LW_TYPE_STRING, 0),   RES(4, LW_TYPE_NONE, 0),     RES(6, LW_TYPE_INTEGER, 1),
-	RES(7, LW_TYPE_INTEGER, 1),  RES(8, LW_TYPE_INTEGER, 1),  RES(9, LW_TYPE_INTEGER, 0),
-	RES(10, LW_TYPE_INTEGER, 0), RES(11, LW_TYPE_INTEGER, 1), RES(13, LW_TYPE_TIME, 0),
-	RES(14, LW_TYPE_STRING, 0),  RES(16, LW_TYPE_STRING, 0),
-};
-static const struct lw_resource_def server_res[] = {
-	RES(0, LW_TYPE_INTEGER, 0), RES(1, LW_TYPE_INTEGER, 0), RES(6, LW_TYPE_BOOLEAN, 0),
-	RES(7, LW_TYPE_STRING, 0),
-};
-static const struct lw_resource_def light_res[] = {
-	RES(5850, LW_TYPE_BOOLEAN, 0), RES(5851, LW_TYPE_INTEGER, 0),
-};
-static const struct lw_resource_def setpoint_res[] = {RES(5900, LW_TYPE_FLOAT, 0)};
-static const struct lw_resource_def link_res[] = {
-	RES(0, LW_TYPE_OBJLNK, 1), RES(1, LW_TYPE_STRING, 0), RES(2, LW_TYPE_INTEGER, 0),
-};
-static const struct lw_resource_def all_res[] = {
-	RES(0, LW_TYPE_STRING, 0),  RES(1, LW_TYPE_INTEGER, 0), RES(2, LW_TYPE_UNSIGNED, 0),
-	RES(3, LW_TYPE_FLOAT, 0),   RES(4, LW_TYPE_BOOLEAN, 0), RES(5, LW_TYPE_OPAQUE, 0),
-	RES(6, LW_TYPE_TIME, 0),    RES(7, LW_TYPE_OBJLNK, 0),  RES(8, LW_TYPE_CORELNK, 0),
-	RES(9, LW_TYPE_INTEGER, 1), RES(10, LW_TYPE_NONE, 0),
-};
-
-#define OBJ(id, res) \
-	{id, 1, 0, "o", "1.0", "1.1", "", "", sizeof(res) / sizeof(res[0]), res, "test"}
-static struct lw_object_def objects[] = {
-	OBJ(1, server_res),      OBJ(3, device_res), OBJ(65, link_res),
-	OBJ(3308, setpoint_res), OBJ(3311, light_res), OBJ(9000, all_res),
-};
-
+static const struct lw_codec *const C = &lw_codec_lwm2m_cbor;
 static lw_model *model;
 static lw_records recs, back;
 static lw_buf buf;
 static struct lw_codec_error err;
-static const struct lw_codec *codec = &lw_codec_lwm2m_cbor;
 
 static void setup(void)
 {
-	model = lw_model_new();
-	cr_assert(model);
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		cr_assert_eq(lw_model_add(model, &objects[i], NULL), 0);
-	lw_records_init(&recs);
-	lw_records_init(&back);
-	lw_buf_init(&buf);
-	memset(&err, 0, sizeof(err));
+	model = ck_small_model();
+	ck_state_init(&recs, &back, &buf, &err);
 }
 
 static void teardown(void)
 {
-	lw_records_free(&recs);
-	lw_records_free(&back);
-	lw_buf_free(&buf);
 	lw_model_free(model);
-	th_check_leaks();
+	ck_state_free(&recs, &back, &buf);
 }
 
 TestSuite(lwm2m_cbor, .init = setup, .fini = teardown);
 
-/* ---- helpers ---- */
+/* ---- the codec steps on this file's state: hex in, recs, buf, err; the
+ * encoder always writes from the root ---- */
 
 static uint8_t in[4096];
 
-static size_t unhex(const char *s)
+static size_t unhex(const char *hex)
 {
-	size_t n = 0;
-	unsigned v;
-	while (*s) {
-		if (*s == ' ' || *s == '\n') {
-			s++;
-			continue;
-		}
-		cr_assert(n < sizeof(in));
-		cr_assert_eq(sscanf(s, "%2x", &v), 1, "bad hex at \"%s\"", s);
-		in[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
-static lw_path P(const char *s)
-{
-	lw_path p;
-	cr_assert_eq(lw_path_parse(s, strlen(s), &p, NULL), 0, "bad path %s", s);
-	return p;
+	return ck_unhex(hex, in, sizeof(in));
 }
 
 static void decode_ok(const char *path, const char *hex)
 {
-	size_t len = unhex(hex);
-	lw_path base = P(path);
 	lw_records_clear(&recs);
-	memset(&err, 0, sizeof(err));
-	int rc = codec->decode(model, &base, in, len, &recs, &err);
-	cr_assert_eq(rc, 0, "decode failed at %zu: %s", err.offset, err.message);
+	ck_decode_ok(C, model, path, in, unhex(hex), &recs, &err);
 }
 
 static void decode_fails(const char *path, const char *hex, const char *want)
 {
-	size_t len = unhex(hex);
-	lw_path base = P(path);
-	lw_records_clear(&recs);
-	memset(&err, 0, sizeof(err));
-	int rc = codec->decode(model, &base, in, len, &recs, &err);
-	cr_assert_eq(rc, LW_EINVAL, "decode of %s gave %d, not LW_EINVAL", hex, rc);
-	cr_assert(strstr(err.message, want), "message \"%s\" does not say \"%s\"", err.message,
-	          want);
-}
-
-static void encode_ok(const lw_records *r)
-{
-	lw_path root = LW_PATH_ROOT;
-	buf.len = 0;
-	memset(&err, 0, sizeof(err));
-	int rc = codec->encode(model, &root, r, &buf, &err);
-	cr_assert_eq(rc, 0, "encode failed: %s", err.message);
+	ck_decode_err(C, model, path, in, unhex(hex), &recs, &err, CK_ANY_OFFSET, want);
 }
 
 static void encode_fails(const lw_records *r, const char *want)
 {
-	lw_path root = LW_PATH_ROOT;
-	buf.len = 0;
-	int rc = codec->encode(model, &root, r, &buf, &err);
-	cr_assert_eq(rc, LW_EINVAL);
-	cr_assert(strstr(err.message, want), "message \"%s\" does not say \"%s\"", err.message,
-	          want);
+	ck_encode_err(C, model, NULL, r, &buf, &err, CK_ANY_OFFSET, want);
 }
 
 static void encode_expect(const lw_records *r, const char *hex)
 {
-	size_t len = unhex(hex);
-	char got[2 * sizeof(in) + 1] = "";
-	encode_ok(r);
-	for (size_t i = 0, k = 0; i < buf.len && k + 3 < sizeof(got); i++)
-		k += (size_t)snprintf(got + k, sizeof(got) - k, "%02x", buf.data[i]);
-	cr_assert(buf.len == len && memcmp(buf.data, in, len) == 0,
-	          "encoding differs:\n got  %s\n want %s", got, hex);
+	ck_encode_is(C, model, NULL, r, &buf, &err, in, unhex(hex));
 }
 
-static bool same_value(const lw_record *a, const lw_record *b)
-{
-	if (a->type != b->type || !lw_path_equal(&a->path, &b->path) || a->has_time != b->has_time)
-		return false;
-	switch (a->type) {
-	case LW_TYPE_STRING:
-	case LW_TYPE_OPAQUE:
-	case LW_TYPE_CORELNK:
-		return a->v.s.len == b->v.s.len && memcmp(a->v.s.data, b->v.s.data, a->v.s.len) == 0;
-	case LW_TYPE_INTEGER:
-	case LW_TYPE_TIME:
-		return a->v.i == b->v.i;
-	case LW_TYPE_UNSIGNED:
-		return a->v.u == b->v.u;
-	case LW_TYPE_FLOAT:
-		return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-	case LW_TYPE_BOOLEAN:
-		return a->v.b == b->v.b;
-	case LW_TYPE_OBJLNK:
-		return a->v.l.oid == b->v.l.oid && a->v.l.iid == b->v.l.iid;
-	default:
-		return true;
-	}
-}
-
-/* a and b hold the same records, b in path order (the decoder's order for
- * what the encoder wrote). */
-static void assert_same_sorted(const lw_records *a, const lw_records *b)
-{
-	lw_records s;
-	lw_records_init(&s);
-	for (size_t i = 0; i < a->n; i++)
-		cr_assert_eq(lw_records_append_copy(&s, &a->items[i]), 0);
-	lw_records_sort(&s);
-	cr_assert_eq(s.n, b->n, "%zu records, expected %zu", b->n, s.n);
-	for (size_t i = 0; i < s.n; i++) {
-		char p[LW_PATH_MAX_TEXT];
-		lw_path_format(&s.items[i].path, p, sizeof(p));
-		bool same = same_value(&s.items[i], &b->items[i]);
-		if (!same)
-			lw_records_free(&s);
-		cr_assert(same, "record %zu (%s) differs", i, p);
-	}
-	lw_records_free(&s);
-}
-
+/* The records come back in path order, the order the encoder writes. */
 static void round_trip(const lw_records *r)
 {
-	lw_path root = LW_PATH_ROOT;
-	encode_ok(r);
-	lw_records_clear(&back);
-	int rc = codec->decode(model, &root, buf.data, buf.len, &back, &err);
-	cr_assert_eq(rc, 0, "re-decode failed at %zu: %s", err.offset, err.message);
-	assert_same_sorted(r, &back);
-}
-
-static lw_record *add(lw_records *r, const char *path, int type)
-{
-	lw_record *rec = lw_records_add(r);
-	cr_assert(rec);
-	rec->path = P(path);
-	rec->type = (uint8_t)type;
-	return rec;
-}
-
-static void add_str(lw_records *r, const char *path, int type, const char *s, size_t len)
-{
-	lw_record *rec = add(r, path, type);
-	cr_assert_eq(lw_records_set_bytes(r, rec, s, len), 0);
-}
-
-static void add_int(lw_records *r, const char *path, int64_t v)
-{
-	add(r, path, LW_TYPE_INTEGER)->v.i = v;
-}
-
-static void check_path(const lw_record *r, const char *path)
-{
-	char p[LW_PATH_MAX_TEXT];
-	lw_path_format(&r->path, p, sizeof(p));
-	cr_assert_str_eq(p, path);
-}
-
-static void check_int(const lw_record *r, const char *path, int type, int64_t v)
-{
-	check_path(r, path);
-	cr_assert_eq(r->type, type, "%s: type %s", path, lw_type_name(r->type));
-	cr_assert_eq(r->v.i, v, "%s: %lld", path, (long long)r->v.i);
-}
-
-static void check_str(const lw_record *r, const char *path, int type, const char *s)
-{
-	check_path(r, path);
-	cr_assert_eq(r->type, type, "%s: type %s", path, lw_type_name(r->type));
-	cr_assert_eq(r->v.s.len, strlen(s));
-	cr_assert(memcmp(r->v.s.data, s, r->v.s.len) == 0);
+	ck_round_trip(C, model, NULL, r, &buf, &back, &err, CK_SORTED);
 }
 
 /* ---- the Core examples' data in LwM2M CBOR ---- */
@@ -298,53 +113,25 @@ static const char device_nested_hex[] =
 	"0f 0b a1 00 00 0d 1a 51 82 42 8f 0e 66 2b 30 32"
 	"3a 30 30 10 61 55";
 
-static void check_device(const lw_records *r)
-{
-	cr_assert_eq(r->n, 16);
-	const lw_record *x = r->items;
-	check_str(&x[0], "/3/0/0", LW_TYPE_STRING, "Open Mobile Alliance");
-	check_str(&x[1], "/3/0/1", LW_TYPE_STRING, "Lightweight M2M Client");
-	check_str(&x[2], "/3/0/2", LW_TYPE_STRING, "345000123");
-	check_str(&x[3], "/3/0/3", LW_TYPE_STRING, "1.0");
-	check_int(&x[4], "/3/0/6/0", LW_TYPE_INTEGER, 1);
-	check_int(&x[5], "/3/0/6/1", LW_TYPE_INTEGER, 5);
-	check_int(&x[6], "/3/0/7/0", LW_TYPE_INTEGER, 3800);
-	check_int(&x[7], "/3/0/7/1", LW_TYPE_INTEGER, 5000);
-	check_int(&x[8], "/3/0/8/0", LW_TYPE_INTEGER, 125);
-	check_int(&x[9], "/3/0/8/1", LW_TYPE_INTEGER, 900);
-	check_int(&x[10], "/3/0/9", LW_TYPE_INTEGER, 100);
-	check_int(&x[11], "/3/0/10", LW_TYPE_INTEGER, 15);
-	check_int(&x[12], "/3/0/11/0", LW_TYPE_INTEGER, 0);
-	check_int(&x[13], "/3/0/13", LW_TYPE_TIME, 1367491215);
-	check_str(&x[14], "/3/0/14", LW_TYPE_STRING, "+02:00");
-	check_str(&x[15], "/3/0/16", LW_TYPE_STRING, "U");
-}
-
 Test(lwm2m_cbor, device_instance_both_ways)
 {
 	decode_ok("/3/0", device_hex);
-	check_device(&recs);
+	ck_assert_device_instance(&recs, "/3/0");
 	encode_expect(&recs, device_hex);
 	decode_ok("/3/0", device_nested_hex);
-	check_device(&recs);
+	ck_assert_device_instance(&recs, "/3/0");
 	encode_expect(&recs, device_hex);
 }
 
 Test(lwm2m_cbor, device_instance_with_builtin_model)
 {
-	lw_model *b = lw_model_new();
-	cr_assert(b);
-	cr_assert_eq(lw_model_add_builtin(b), 0);
-	if (!lw_model_object(b, 3, NULL)) {
-		lw_model_free(b);
-		cr_skip("the built-in object 3 is not there yet (core/lwm2m/objects.c)");
-	}
-	lw_path base = P("/3/0"), root = LW_PATH_ROOT;
+	lw_model *b = ck_builtin_model(0);
+	lw_path base = ck_path("/3/0"), root = LW_PATH_ROOT;
 	size_t len = unhex(device_hex);
-	int rc = codec->decode(b, &base, in, len, &recs, &err);
+	int rc = C->decode(b, &base, in, len, &recs, &err);
 	if (rc == 0) {
-		check_device(&recs);
-		rc = codec->encode(b, &root, &recs, &buf, &err);
+		ck_assert_device_instance(&recs, "/3/0");
+		rc = C->encode(b, &root, &recs, &buf, &err);
 	}
 	lw_model_free(b);
 	cr_assert_eq(rc, 0, "%s", err.message);
@@ -364,18 +151,18 @@ Test(lwm2m_cbor, read_composite_both_ways)
 {
 	decode_ok("/", composite_req_hex);
 	cr_assert_eq(recs.n, 3);
-	check_path(&recs.items[0], "/1/0/1");
-	check_path(&recs.items[1], "/3/0/0");
-	check_path(&recs.items[2], "/3/0/9");
+	ck_assert_path(&recs.items[0], "/1/0/1");
+	ck_assert_path(&recs.items[1], "/3/0/0");
+	ck_assert_path(&recs.items[2], "/3/0/9");
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(recs.items[i].type, LW_TYPE_NONE);
 	encode_expect(&recs, composite_req_hex);
 
 	decode_ok("/", composite_resp_hex);
 	cr_assert_eq(recs.n, 3);
-	check_int(&recs.items[0], "/1/0/1", LW_TYPE_INTEGER, 86400);
-	check_str(&recs.items[1], "/3/0/0", LW_TYPE_STRING, "Open Mobile Alliance");
-	check_int(&recs.items[2], "/3/0/9", LW_TYPE_INTEGER, 95);
+	ck_assert_int_rec(&recs.items[0], "/1/0/1", LW_TYPE_INTEGER, 86400);
+	ck_assert_str_rec(&recs.items[1], "/3/0/0", LW_TYPE_STRING, "Open Mobile Alliance");
+	ck_assert_int_rec(&recs.items[2], "/3/0/9", LW_TYPE_INTEGER, 95);
 	/* the records in the spec's order (unsorted) encode the same */
 	lw_records_clear(&back);
 	cr_assert_eq(lw_records_append_copy(&back, &recs.items[1]), 0);
@@ -411,10 +198,10 @@ Test(lwm2m_cbor, indefinite_strings_with_empty_chunks)
 {
 	/* {[3, 0]: {0: (_ "", "a"), 1: (_ )}} and {[9000, 0, 5]: (_ h'', h'01')} */
 	decode_ok("/", "a1 82 03 00 a2 00 7f 60 61 61 ff 01 7f ff");
-	check_str(&recs.items[0], "/3/0/0", LW_TYPE_STRING, "a");
-	check_str(&recs.items[1], "/3/0/1", LW_TYPE_STRING, "");
+	ck_assert_str_rec(&recs.items[0], "/3/0/0", LW_TYPE_STRING, "a");
+	ck_assert_str_rec(&recs.items[1], "/3/0/1", LW_TYPE_STRING, "");
 	decode_ok("/", "a1 83 19 23 28 00 05 5f 40 41 01 ff");
-	check_str(&recs.items[0], "/9000/0/5", LW_TYPE_OPAQUE, "\x01");
+	ck_assert_str_rec(&recs.items[0], "/9000/0/5", LW_TYPE_OPAQUE, "\x01");
 }
 
 /* Table 7.4.4-8: Write-Composite.
@@ -428,12 +215,12 @@ Test(lwm2m_cbor, write_composite_both_ways)
 {
 	decode_ok("/", write_composite_hex);
 	cr_assert_eq(recs.n, 4);
-	check_path(&recs.items[0], "/3308/0/5900");
+	ck_assert_path(&recs.items[0], "/3308/0/5900");
 	cr_assert(recs.items[0].type == LW_TYPE_FLOAT && recs.items[0].v.f == 18.0);
-	check_path(&recs.items[1], "/3311/0/5850");
+	ck_assert_path(&recs.items[1], "/3311/0/5850");
 	cr_assert(recs.items[1].type == LW_TYPE_BOOLEAN && !recs.items[1].v.b);
-	check_path(&recs.items[2], "/3311/1/5850");
-	check_int(&recs.items[3], "/3311/2/5851", LW_TYPE_INTEGER, 20);
+	ck_assert_path(&recs.items[2], "/3311/1/5850");
+	ck_assert_int_rec(&recs.items[3], "/3311/2/5851", LW_TYPE_INTEGER, 20);
 	encode_expect(&recs, write_composite_hex);
 }
 
@@ -459,14 +246,14 @@ Test(lwm2m_cbor, object_links_both_ways)
 	decode_ok("/", objlnk_hex);
 	cr_assert_eq(recs.n, 12);
 	const lw_record *x = recs.items;
-	check_path(&x[0], "/65/0/0/0");
+	ck_assert_path(&x[0], "/65/0/0/0");
 	cr_assert(x[0].type == LW_TYPE_OBJLNK && x[0].v.l.oid == 66 && x[0].v.l.iid == 0);
 	cr_assert(x[1].type == LW_TYPE_OBJLNK && x[1].v.l.oid == 66 && x[1].v.l.iid == 1);
-	check_str(&x[2], "/65/0/1", LW_TYPE_STRING, "8613800755500");
-	check_int(&x[3], "/65/0/2", LW_TYPE_INTEGER, 1);
+	ck_assert_str_rec(&x[2], "/65/0/1", LW_TYPE_STRING, "8613800755500");
+	ck_assert_int_rec(&x[3], "/65/0/2", LW_TYPE_INTEGER, 1);
 	/* object 66 is unknown to the model: its links stay text */
-	check_str(&x[6], "/66/0/2", LW_TYPE_STRING, "67:0");
-	check_str(&x[11], "/67/0/1", LW_TYPE_STRING, "85.76.255.255");
+	ck_assert_str_rec(&x[6], "/66/0/2", LW_TYPE_STRING, "67:0");
+	ck_assert_str_rec(&x[11], "/67/0/1", LW_TYPE_STRING, "85.76.255.255");
 	encode_expect(&recs, objlnk_hex);
 }
 
@@ -480,14 +267,14 @@ Test(lwm2m_cbor, types_of_resources_unknown_to_the_model)
 	               "03 21 04 61 73 05 f5 06 42 01 02 07 c1 1a 65 53 f1 00 08 f6"
 	               "09 f9 40 00");
 	const lw_record *x = recs.items;
-	check_int(&x[0], "/77/0/0", LW_TYPE_INTEGER, 7);
+	ck_assert_int_rec(&x[0], "/77/0/0", LW_TYPE_INTEGER, 7);
 	cr_assert(x[1].type == LW_TYPE_FLOAT && x[1].v.f == 1.5);
 	cr_assert(x[2].type == LW_TYPE_UNSIGNED && x[2].v.u == UINT64_MAX);
-	check_int(&x[3], "/77/0/3", LW_TYPE_INTEGER, -2);
-	check_str(&x[4], "/77/0/4", LW_TYPE_STRING, "s");
+	ck_assert_int_rec(&x[3], "/77/0/3", LW_TYPE_INTEGER, -2);
+	ck_assert_str_rec(&x[4], "/77/0/4", LW_TYPE_STRING, "s");
 	cr_assert(x[5].type == LW_TYPE_BOOLEAN && x[5].v.b);
-	check_str(&x[6], "/77/0/6", LW_TYPE_OPAQUE, "\x01\x02");
-	check_int(&x[7], "/77/0/7", LW_TYPE_TIME, 1700000000); /* tag 1 says time */
+	ck_assert_str_rec(&x[6], "/77/0/6", LW_TYPE_OPAQUE, "\x01\x02");
+	ck_assert_int_rec(&x[7], "/77/0/7", LW_TYPE_TIME, 1700000000); /* tag 1 says time */
 	cr_assert_eq(x[8].type, LW_TYPE_NONE);
 	cr_assert(x[9].type == LW_TYPE_FLOAT && x[9].v.f == 2.0);
 	round_trip(&recs);
@@ -502,10 +289,10 @@ Test(lwm2m_cbor, model_types_the_values)
 	const lw_record *x = recs.items;
 	cr_assert(x[0].type == LW_TYPE_UNSIGNED && x[0].v.u == 5);
 	cr_assert(x[1].type == LW_TYPE_FLOAT && x[1].v.f == 5.0);
-	check_int(&x[2], "/9000/0/6", LW_TYPE_TIME, 1700000000);
-	check_int(&x[3], "/9000/0/1", LW_TYPE_INTEGER, -3);
+	ck_assert_int_rec(&x[2], "/9000/0/6", LW_TYPE_TIME, 1700000000);
+	ck_assert_int_rec(&x[3], "/9000/0/1", LW_TYPE_INTEGER, -3);
 	cr_assert(x[4].type == LW_TYPE_OBJLNK && x[4].v.l.oid == 3 && x[4].v.l.iid == 0);
-	check_str(&x[5], "/9000/0/8", LW_TYPE_CORELNK, "</1>");
+	ck_assert_str_rec(&x[5], "/9000/0/8", LW_TYPE_CORELNK, "</1>");
 	decode_ok("/", "a1 83 19 23 28 00 03 c4 82 21 19 6a b3");
 	cr_assert(recs.items[0].type == LW_TYPE_FLOAT && recs.items[0].v.f == 273.15);
 }
@@ -515,9 +302,9 @@ Test(lwm2m_cbor, null_marks_paths_without_a_value)
 	/* {1: null, [3, 0]: null, [9000, 0, 9, 2]: null} */
 	decode_ok("/", "a3 01 f6 82 03 00 f6 84 19 23 28 00 09 02 f6");
 	cr_assert_eq(recs.n, 3);
-	check_path(&recs.items[0], "/1");
-	check_path(&recs.items[1], "/3/0");
-	check_path(&recs.items[2], "/9000/0/9/2");
+	ck_assert_path(&recs.items[0], "/1");
+	ck_assert_path(&recs.items[1], "/3/0");
+	ck_assert_path(&recs.items[2], "/9000/0/9/2");
 	encode_expect(&recs, "a3 01 f6 82 03 00 f6 84 19 23 28 00 09 02 f6");
 }
 
@@ -532,34 +319,11 @@ Test(lwm2m_cbor, empty_payloads)
 
 /* ---- round trips ---- */
 
-static void add_all_types(lw_records *r, const char *inst)
-{
-	char p[32];
-	snprintf(p, sizeof(p), "%s/0", inst);
-	add_str(r, p, LW_TYPE_STRING, "h\xc3\xa9llo", 6);
-	snprintf(p, sizeof(p), "%s/1", inst);
-	add_int(r, p, -123456789012LL);
-	snprintf(p, sizeof(p), "%s/2", inst);
-	add(r, p, LW_TYPE_UNSIGNED)->v.u = UINT64_MAX;
-	snprintf(p, sizeof(p), "%s/3", inst);
-	add(r, p, LW_TYPE_FLOAT)->v.f = -273.15;
-	snprintf(p, sizeof(p), "%s/4", inst);
-	add(r, p, LW_TYPE_BOOLEAN)->v.b = true;
-	snprintf(p, sizeof(p), "%s/5", inst);
-	add_str(r, p, LW_TYPE_OPAQUE, "\x00\xff\x10", 3);
-	snprintf(p, sizeof(p), "%s/6", inst);
-	add(r, p, LW_TYPE_TIME)->v.i = 1700000000;
-	snprintf(p, sizeof(p), "%s/7", inst);
-	add(r, p, LW_TYPE_OBJLNK)->v.l = (lw_objlnk){3, 0};
-	snprintf(p, sizeof(p), "%s/8", inst);
-	add_str(r, p, LW_TYPE_CORELNK, "</3/0>;ver=1.1", 14);
-}
-
 Test(lwm2m_cbor, round_trip_each_type_as_a_single_resource)
 {
 	lw_records all;
 	lw_records_init(&all);
-	add_all_types(&all, "/9000/0");
+	ck_add_one_of_each(&all, "/9000/0");
 	for (size_t i = 0; i < all.n; i++) {
 		lw_records_clear(&recs);
 		cr_assert_eq(lw_records_append_copy(&recs, &all.items[i]), 0);
@@ -572,23 +336,23 @@ Test(lwm2m_cbor, round_trip_each_type_as_a_single_resource)
 
 Test(lwm2m_cbor, round_trip_shapes)
 {
-	add_int(&recs, "/9000/0/9/3", 7); /* resource instance */
+	ck_add_int(&recs, "/9000/0/9/3", 7); /* resource instance */
 	encode_expect(&recs, "a1 84 19 23 28 00 09 03 07");
 	round_trip(&recs);
 	lw_records_clear(&recs); /* multi-instance resource */
-	add_int(&recs, "/9000/0/9/1", -1);
-	add_int(&recs, "/9000/0/9/0", 1);
-	add_int(&recs, "/9000/0/9/65534", 0);
+	ck_add_int(&recs, "/9000/0/9/1", -1);
+	ck_add_int(&recs, "/9000/0/9/0", 1);
+	ck_add_int(&recs, "/9000/0/9/65534", 0);
 	encode_expect(&recs, "a1 83 19 23 28 00 09 a3 00 01 01 20 19 ff fe 00");
 	round_trip(&recs);
 	lw_records_clear(&recs); /* object instance, object, composite */
-	add_all_types(&recs, "/9000/0");
+	ck_add_one_of_each(&recs, "/9000/0");
 	round_trip(&recs);
-	add_all_types(&recs, "/9000/1");
+	ck_add_one_of_each(&recs, "/9000/1");
 	round_trip(&recs);
-	add_str(&recs, "/3/0/0", LW_TYPE_STRING, "OMA", 3);
-	add_int(&recs, "/1/0/1", 86400);
-	add(&recs, "/3303", LW_TYPE_NONE);
+	ck_add_str(&recs, "/3/0/0", LW_TYPE_STRING, "OMA", 3);
+	ck_add_int(&recs, "/1/0/1", 86400);
+	ck_add(&recs, "/3303", LW_TYPE_NONE);
 	round_trip(&recs);
 }
 
@@ -602,27 +366,27 @@ Test(lwm2m_cbor, round_trip_extreme_numbers)
 	char p[32];
 	for (size_t i = 0; i < sizeof(floats) / sizeof(floats[0]); i++) {
 		snprintf(p, sizeof(p), "/77/0/3/%zu", i); /* unknown: always a CBOR float */
-		add(&recs, p, LW_TYPE_FLOAT)->v.f = floats[i];
+		ck_add(&recs, p, LW_TYPE_FLOAT)->v.f = floats[i];
 		snprintf(p, sizeof(p), "/3308/%zu/5900", i); /* a float resource */
-		add(&recs, p, LW_TYPE_FLOAT)->v.f = floats[i];
+		ck_add(&recs, p, LW_TYPE_FLOAT)->v.f = floats[i];
 	}
-	add_int(&recs, "/9000/0/1", INT64_MIN);
-	add_int(&recs, "/9000/1/1", INT64_MAX);
-	add(&recs, "/9000/0/2", LW_TYPE_UNSIGNED)->v.u = 0;
-	add(&recs, "/9000/0/6", LW_TYPE_TIME)->v.i = -1;
-	add(&recs, "/9000/0/7", LW_TYPE_OBJLNK)->v.l = (lw_objlnk){65535, 65535};
-	add_str(&recs, "/9000/0/0", LW_TYPE_STRING, "", 0);
-	add_str(&recs, "/9000/0/5", LW_TYPE_OPAQUE, "", 0);
+	ck_add_int(&recs, "/9000/0/1", INT64_MIN);
+	ck_add_int(&recs, "/9000/1/1", INT64_MAX);
+	ck_add(&recs, "/9000/0/2", LW_TYPE_UNSIGNED)->v.u = 0;
+	ck_add(&recs, "/9000/0/6", LW_TYPE_TIME)->v.i = -1;
+	ck_add(&recs, "/9000/0/7", LW_TYPE_OBJLNK)->v.l = (lw_objlnk){65535, 65535};
+	ck_add_str(&recs, "/9000/0/0", LW_TYPE_STRING, "", 0);
+	ck_add_str(&recs, "/9000/0/5", LW_TYPE_OPAQUE, "", 0);
 	round_trip(&recs);
 }
 
 Test(lwm2m_cbor, shortest_heads)
 {
-	add(&recs, "/3308/0/5900", LW_TYPE_FLOAT)->v.f = 18.0;   /* known float: integer */
-	add(&recs, "/3308/1/5900", LW_TYPE_FLOAT)->v.f = 1.5;    /* half */
-	add(&recs, "/3308/2/5900", LW_TYPE_FLOAT)->v.f = 100000.5; /* single */
-	add(&recs, "/3308/3/5900", LW_TYPE_FLOAT)->v.f = 0.1;    /* double */
-	add(&recs, "/3308/4/5900", LW_TYPE_FLOAT)->v.f = -1e9;   /* 4-byte negative integer */
+	ck_add(&recs, "/3308/0/5900", LW_TYPE_FLOAT)->v.f = 18.0;   /* known float: integer */
+	ck_add(&recs, "/3308/1/5900", LW_TYPE_FLOAT)->v.f = 1.5;    /* half */
+	ck_add(&recs, "/3308/2/5900", LW_TYPE_FLOAT)->v.f = 100000.5; /* single */
+	ck_add(&recs, "/3308/3/5900", LW_TYPE_FLOAT)->v.f = 0.1;    /* double */
+	ck_add(&recs, "/3308/4/5900", LW_TYPE_FLOAT)->v.f = -1e9;   /* 4-byte negative integer */
 	/* {3308: {[0, 5900]: 18, [1, 5900]: 1.5, [2, 5900]: 100000.5,
 	 *  [3, 5900]: 0.1, [4, 5900]: -1000000000}} */
 	encode_expect(&recs, "a1 19 0c ec a5"
@@ -643,7 +407,7 @@ Test(lwm2m_cbor, every_truncation_fails)
 		lw_path root = LW_PATH_ROOT;
 		for (size_t cut = 0; cut < len; cut++) {
 			lw_records_clear(&recs);
-			int rc = codec->decode(model, &root, in, cut, &recs, &err);
+			int rc = C->decode(model, &root, in, cut, &recs, &err);
 			cr_assert_eq(rc, LW_EINVAL, "example %zu cut at %zu decoded", k, cut);
 			cr_assert(strstr(err.message, "truncated"), "cut at %zu: %s", cut, err.message);
 		}
@@ -730,103 +494,42 @@ Test(lwm2m_cbor, max_items_stops_the_decoder)
 	recs.max_items = 2;
 	size_t len = unhex(composite_resp_hex);
 	lw_path root = LW_PATH_ROOT;
-	cr_assert_eq(codec->decode(model, &root, in, len, &recs, &err), LW_EINVAL);
+	cr_assert_eq(C->decode(model, &root, in, len, &recs, &err), LW_EINVAL);
 	cr_assert(strstr(err.message, "too many records (the limit is 2)"), "%s", err.message);
 	cr_assert_eq(recs.n, 2);
 }
 
 Test(lwm2m_cbor, encoder_refuses_what_the_format_cannot_carry)
 {
-	lw_record *r = add(&recs, "/3/0/13", LW_TYPE_TIME);
+	lw_record *r = ck_add(&recs, "/3/0/13", LW_TYPE_TIME);
 	r->has_time = 1;
 	r->time = 5;
 	encode_fails(&recs, "time stamp");
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/9", 1);
-	add_int(&recs, "/3/0/9", 2);
+	ck_add_int(&recs, "/3/0/9", 1);
+	ck_add_int(&recs, "/3/0/9", 2);
 	encode_fails(&recs, "duplicate path /3/0/9");
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/6/0", 1);
-	add(&recs, "/3/0/6", LW_TYPE_NONE);
+	ck_add_int(&recs, "/3/0/6/0", 1);
+	ck_add(&recs, "/3/0/6", LW_TYPE_NONE);
 	encode_fails(&recs, "/3/0/6/0 (record 0) is inside /3/0/6");
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0", 1);
+	ck_add_int(&recs, "/3/0", 1);
 	encode_fails(&recs, "needs a resource path");
 	lw_records_clear(&recs);
-	add(&recs, "/", LW_TYPE_NONE);
+	ck_add(&recs, "/", LW_TYPE_NONE);
 	encode_fails(&recs, "root");
 	lw_records_clear(&recs);
-	add_str(&recs, "/3/0/0", LW_TYPE_STRING, "\xc3", 1);
+	ck_add_str(&recs, "/3/0/0", LW_TYPE_STRING, "\xc3", 1);
 	encode_fails(&recs, "UTF-8");
 	lw_records_clear(&recs);
-	add(&recs, "/3/0/0", 77);
+	ck_add(&recs, "/3/0/0", 77);
 	encode_fails(&recs, "unknown type");
 }
 
 /* ---- the whole OMA registry ---- */
 
-static void no_report(void *ctx, const char *line)
-{
-	(void)ctx;
-	(void)line;
-}
-
-static void sample(lw_records *r, const lw_path *p, int type)
-{
-	lw_record *rec = lw_records_add(r);
-	cr_assert(rec);
-	rec->path = *p;
-	rec->type = (uint8_t)type;
-	switch (type) {
-	case LW_TYPE_STRING: cr_assert_eq(lw_records_set_bytes(r, rec, "text", 4), 0); break;
-	case LW_TYPE_INTEGER: rec->v.i = -42; break;
-	case LW_TYPE_UNSIGNED: rec->v.u = 42; break;
-	case LW_TYPE_FLOAT: rec->v.f = 3.25; break;
-	case LW_TYPE_BOOLEAN: rec->v.b = true; break;
-	case LW_TYPE_OPAQUE: cr_assert_eq(lw_records_set_bytes(r, rec, "\x01\x02", 2), 0); break;
-	case LW_TYPE_TIME: rec->v.i = 1700000000; break;
-	case LW_TYPE_OBJLNK: rec->v.l = (lw_objlnk){3, 0}; break;
-	case LW_TYPE_CORELNK: cr_assert_eq(lw_records_set_bytes(r, rec, "</3/0>", 6), 0); break;
-	}
-}
-
 Test(lwm2m_cbor, every_resource_type_of_the_oma_registry)
 {
-	const char *dir = getenv("LW_OMA_MODELS");
-	if (!dir || !*dir)
-		cr_skip("LW_OMA_MODELS is not set");
-	lw_model *oma = lw_model_new();
-	cr_assert(oma);
-	int n = lw_ddf_load_dir(oma, dir, no_report, NULL);
-	if (n <= 0) {
-		lw_model_free(oma);
-		cr_skip("the DDF loader loaded nothing from %s (%d)", dir, n);
-	}
-	size_t records = 0;
-	lw_path root = LW_PATH_ROOT;
-	for (size_t i = 0; i < lw_model_count(oma); i++) {
-		const struct lw_object_def *o = lw_model_at(oma, i);
-		if (lw_model_object(oma, o->id, NULL) != o)
-			continue;
-		lw_records_clear(&recs);
-		for (size_t k = 0; k < o->n_resources; k++) {
-			const struct lw_resource_def *rd = &o->resources[k];
-			if (rd->type == LW_TYPE_NONE)
-				continue;
-			lw_path p = lw_path_make(rd->multiple ? 4 : 3, o->id, 0, rd->id, 1);
-			sample(&recs, &p, rd->type);
-		}
-		if (recs.n == 0)
-			continue;
-		buf.len = 0;
-		int rc = codec->encode(oma, &root, &recs, &buf, &err);
-		cr_assert_eq(rc, 0, "object %u: %s", o->id, err.message);
-		lw_records_clear(&back);
-		rc = codec->decode(oma, &root, buf.data, buf.len, &back, &err);
-		cr_assert_eq(rc, 0, "object %u: %s", o->id, err.message);
-		assert_same_sorted(&recs, &back);
-		records += recs.n;
-	}
-	lw_model_free(oma);
-	cr_assert_gt(records, 1000, "only %zu resources", records);
+	ck_oma_round_trip(C, &recs, &back, &buf, &err, CK_SORTED);
 }

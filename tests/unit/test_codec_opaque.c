@@ -9,30 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "events.h"
-#include "helpers.h"
-#include "log.h"
+#include "codec_testkit.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/error.h"
 #include "lwm2m/model_int.h"
-#include "plugin.h"
 #include "../../plugins/codec-opaque/opaque.h"
-
-#define RES(id_, type_, multiple_) {.id = (id_), .type = (type_), .multiple = (multiple_), \
-                                    .name = "r", .range = "", .units = "", .description = ""}
 
 /* Object 5 (Firmware Update) as the Core specification types it, in part. */
 static const struct lw_resource_def fw_res[] = {
-	RES(0, LW_TYPE_OPAQUE, 0), RES(1, LW_TYPE_STRING, 0), RES(2, LW_TYPE_NONE, 0),
-	RES(3, LW_TYPE_INTEGER, 0), RES(50, LW_TYPE_OPAQUE, 1),
+	CK_RES(0, LW_TYPE_OPAQUE, 0), CK_RES(1, LW_TYPE_STRING, 0), CK_RES(2, LW_TYPE_NONE, 0),
+	CK_RES(3, LW_TYPE_INTEGER, 0), CK_RES(50, LW_TYPE_OPAQUE, 1),
 };
 
-static struct lw_object_def objects[] = {{
-	.id = 5, .multiple = 0, .name = "Firmware Update", .version = "1.0",
-	.lwm2m_version = "1.0", .urn = "", .description = "",
-	.n_resources = sizeof(fw_res) / sizeof(fw_res[0]), .resources = fw_res, .source = "test",
-}};
+static struct lw_object_def objects[] = {CK_OBJ(5, 0, fw_res)};
 
 static lw_model *model;
 static lw_records recs;
@@ -41,57 +30,35 @@ static struct lw_codec_error cerr;
 
 static void setup(void)
 {
-	model = lw_model_new();
-	cr_assert_not_null(model);
-	cr_assert_eq(lw_model_add(model, &objects[0], NULL), 0);
-	lw_records_init(&recs);
-	lw_buf_init(&buf);
-	memset(&cerr, 0, sizeof(cerr));
+	model = ck_model(objects, CK_COUNT(objects));
+	ck_state_init(&recs, NULL, &buf, &cerr);
 }
 
 static void teardown(void)
 {
 	lw_model_free(model);
-	lw_records_free(&recs);
-	lw_buf_free(&buf);
-	th_cleanup();
-	th_check_leaks();
+	ck_state_free(&recs, NULL, &buf);
 }
 
 TestSuite(opaque, .init = setup, .fini = teardown);
 TestSuite(opaque_errors, .init = setup, .fini = teardown);
 TestSuite(opaque_plugin, .init = setup, .fini = teardown);
 
-static lw_path P(const char *s)
-{
-	lw_path p;
-	const char *why = NULL;
-	cr_assert_eq(lw_path_parse(s, strlen(s), &p, &why), 0, "bad path %s: %s", s, why);
-	return p;
-}
-
 static int decode(const lw_model *m, const char *base, const void *data, size_t n)
 {
-	lw_path b = P(base);
 	lw_records_clear(&recs);
-	return lw_codec_opaque.decode(m, &b, data, n, &recs, &cerr);
+	return ck_decode(&lw_codec_opaque, m, base, data, n, &recs, &cerr);
 }
 
 static int encode(const char *base)
 {
-	lw_path b = P(base);
-	buf.len = 0;
-	return lw_codec_opaque.encode(model, &b, &recs, &buf, &cerr);
+	return ck_encode(&lw_codec_opaque, model, base, &recs, &buf, &cerr);
 }
 
 static lw_record *add_bytes(const char *path, int type, const void *d, size_t n)
 {
-	lw_record *x = lw_records_add(&recs);
-	cr_assert_not_null(x);
-	x->path = P(path);
-	x->type = (uint8_t)type;
-	cr_assert_eq(lw_records_set_bytes(&recs, x, d, n), 0);
-	return x;
+	ck_add_str(&recs, path, type, d, n);
+	return &recs.items[recs.n - 1];
 }
 
 static void assert_err(int rc, size_t offset, const char *what)
@@ -190,7 +157,7 @@ Test(opaque_errors, records_opaque_cannot_carry)
 	assert_err(encode("/5/0/1"), 0, "record /5/0/0 is not the request path /5/0/1");
 	lw_records_clear(&recs);
 	lw_record *x = lw_records_add(&recs);
-	x->path = P("/5/0/3");
+	x->path = ck_path("/5/0/3");
 	x->type = LW_TYPE_INTEGER;
 	x->v.i = 3;
 	assert_err(encode("/5/0/3"), 0, "record /5/0/3 holds a value of type integer");
@@ -200,7 +167,7 @@ Test(opaque_errors, records_opaque_cannot_carry)
 Test(opaque_errors, too_many_records)
 {
 	recs.max_items = 1;
-	lw_path b = P("/5/0/0");
+	lw_path b = ck_path("/5/0/0");
 	cr_assert_eq(lw_codec_opaque.decode(model, &b, (const uint8_t *)"a", 1, &recs, &cerr), 0);
 	assert_err(lw_codec_opaque.decode(model, &b, (const uint8_t *)"b", 1, &recs, &cerr), 0,
 	           "too many records (limit 1)");
@@ -209,30 +176,14 @@ Test(opaque_errors, too_many_records)
 
 Test(opaque_plugin, registers_content_format_42)
 {
-	char *so = th_strdupf("%s/plugins/codec-opaque/.libs/codec-opaque.so", th_builddir());
-	cr_assert_eq(access(so, R_OK), 0,
-	             "%s is missing: build plugins/codec-opaque/codec-opaque.la", so);
-	struct lw_events events;
-	struct lw_config cfg;
-	struct lw_plugins ps = {0};
-	char err[512] = "";
-	lw_log_set_level(LW_LOG_WARN);
-	lw_events_init(&events);
-	struct lw_plugin_host host = {&events, NULL, "/nonexistent"};
-	lw_config_defaults(&cfg);
-	free(cfg.plugins);
-	cfg.plugins = strdup(so);
-	cr_assert_eq(lw_plugins_load(&ps, &cfg, &host, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(lw_plugins_start(&ps, err, sizeof(err)), 0, "%s", err);
-	cr_assert_str_eq(ps.head->desc->name, "codec-opaque");
+	struct ck_plugin pl;
+	ck_plugin_load(&pl, "codec-opaque");
 	const struct lw_codec *c = lw_codec_by_format(LW_CF_OPAQUE);
 	cr_assert_not_null(c);
 	cr_assert_eq(lw_codec_by_name("opaque"), c);
-	lw_path b = P("/5/0/0");
+	lw_path b = ck_path("/5/0/0");
 	cr_assert_eq(c->decode(model, &b, (const uint8_t *)"\x00\x01", 2, &recs, &cerr), 0);
 	cr_assert_eq(recs.items[0].v.s.len, 2);
-	lw_plugins_unload(&ps);
+	ck_plugin_unload(&pl);
 	cr_assert_null(lw_codec_by_format(LW_CF_OPAQUE), "the codec outlived its plugin");
-	lw_events_free(&events);
-	lw_config_free(&cfg);
 }

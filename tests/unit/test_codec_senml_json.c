@@ -13,78 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_testkit.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/codecs.h"
-#include "lwm2m/ddf.h"
 #include "lwm2m/error.h"
 #include "lwm2m/model_int.h"
 
 extern const struct lw_codec lw_codec_senml_json;
 static const struct lw_codec *const C = &lw_codec_senml_json;
 
-/* ---- the model: objects the examples use, written from their tables ---- */
-
-#define RES(id_, type_, multi_) {.id = id_, .type = type_, .ops = LW_OPS_RW, .multiple = multi_}
-
-static const struct lw_resource_def device_res[] = {
-	RES(0, LW_TYPE_STRING, 0),   RES(1, LW_TYPE_STRING, 0),   RES(2, LW_TYPE_STRING, 0),
-	RES(3, LW_TYPE_STRING, 0),   RES(4, LW_TYPE_NONE, 0),     RES(5, LW_TYPE_NONE, 0),
-	RES(6, LW_TYPE_INTEGER, 1),  RES(7, LW_TYPE_INTEGER, 1),  RES(8, LW_TYPE_INTEGER, 1),
-	RES(9, LW_TYPE_INTEGER, 0),  RES(10, LW_TYPE_INTEGER, 0), RES(11, LW_TYPE_INTEGER, 1),
-	RES(12, LW_TYPE_NONE, 0),    RES(13, LW_TYPE_TIME, 0),    RES(14, LW_TYPE_STRING, 0),
-	RES(15, LW_TYPE_STRING, 0),  RES(16, LW_TYPE_STRING, 0),
-};
-static const struct lw_resource_def server_res[] = {
-	RES(0, LW_TYPE_INTEGER, 0), RES(1, LW_TYPE_INTEGER, 0), RES(2, LW_TYPE_INTEGER, 0),
-	RES(3, LW_TYPE_INTEGER, 0), RES(6, LW_TYPE_BOOLEAN, 0), RES(7, LW_TYPE_STRING, 0),
-};
-/* Objects 65, 66 and 67 of the object link example (Core 1.1 Table 7.4.4-4). */
-static const struct lw_resource_def o65_res[] = {
-	RES(0, LW_TYPE_OBJLNK, 1), RES(1, LW_TYPE_STRING, 0), RES(2, LW_TYPE_INTEGER, 0),
-};
-static const struct lw_resource_def o66_res[] = {
-	RES(0, LW_TYPE_STRING, 0), RES(1, LW_TYPE_STRING, 0), RES(2, LW_TYPE_OBJLNK, 0),
-};
-static const struct lw_resource_def o67_res[] = {
-	RES(0, LW_TYPE_STRING, 0), RES(1, LW_TYPE_STRING, 0),
-};
-static const struct lw_resource_def sensor_res[] = {
-	RES(5700, LW_TYPE_FLOAT, 0), RES(5701, LW_TYPE_STRING, 0),
-};
-static const struct lw_resource_def setpoint_res[] = {RES(5900, LW_TYPE_FLOAT, 0)};
-static const struct lw_resource_def light_res[] = {
-	RES(5850, LW_TYPE_BOOLEAN, 0), RES(5851, LW_TYPE_INTEGER, 0),
-};
-/* A test object with every type, single and multiple. */
-static const struct lw_resource_def types_res[] = {
-	RES(0, LW_TYPE_STRING, 0),   RES(1, LW_TYPE_INTEGER, 0), RES(2, LW_TYPE_UNSIGNED, 0),
-	RES(3, LW_TYPE_FLOAT, 0),    RES(4, LW_TYPE_BOOLEAN, 0), RES(5, LW_TYPE_OPAQUE, 0),
-	RES(6, LW_TYPE_TIME, 0),     RES(7, LW_TYPE_OBJLNK, 0),  RES(8, LW_TYPE_CORELNK, 0),
-	RES(9, LW_TYPE_INTEGER, 1),  RES(10, LW_TYPE_FLOAT, 1),  RES(11, LW_TYPE_STRING, 1),
-	RES(12, LW_TYPE_NONE, 0),
-};
-
-#define OBJ(id_, name_, res_)                                                              \
-	{.id = id_, .multiple = 1, .name = name_, .version = "1.0", .lwm2m_version = "1.0",   \
-	 .n_resources = sizeof(res_) / sizeof(res_[0]), .resources = res_, .source = "test"}
-
-static struct lw_object_def objects[] = {
-	OBJ(1, "LwM2M Server", server_res), OBJ(3, "Device", device_res),
-	OBJ(65, "obj 65", o65_res),         OBJ(66, "obj 66", o66_res),
-	OBJ(67, "obj 67", o67_res),         OBJ(3303, "Temperature", sensor_res),
-	OBJ(3308, "Set Point", setpoint_res), OBJ(3311, "Light Control", light_res),
-	OBJ(3316, "Voltage", sensor_res),   OBJ(3317, "Current", sensor_res),
-	OBJ(10000, "types", types_res),
-};
-
 static lw_model *model;
 
 static void setup(void)
 {
-	model = lw_model_new();
-	cr_assert_not_null(model);
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		cr_assert_eq(lw_model_add(model, &objects[i], NULL), 0);
+	model = ck_example_model();
 }
 
 static void teardown(void)
@@ -95,188 +37,10 @@ static void teardown(void)
 
 TestSuite(senml_json, .init = setup, .fini = teardown);
 
-/* ---- helpers ---- */
-
-static lw_path P(const char *s)
-{
-	lw_path p;
-	cr_assert_eq(lw_path_parse(s, strlen(s), &p, NULL), 0, "bad test path %s", s);
-	return p;
-}
-
-/* The text without white space outside strings: the spec prints its examples
- * over several lines, the encoder writes them compact. */
-static char *squeeze(const char *s)
-{
-	char *o = malloc(strlen(s) + 1), *w = o;
-	int in = 0;
-	for (; *s; s++) {
-		if (in) {
-			*w++ = *s;
-			if (*s == '\\' && s[1])
-				*w++ = *++s;
-			else if (*s == '"')
-				in = 0;
-		} else if (*s == '"') {
-			*w++ = *s;
-			in = 1;
-		} else if (*s != ' ' && *s != '\n' && *s != '\t' && *s != '\r') {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
-	return o;
-}
-
-static void decode_ok(const lw_model *m, const char *base, const char *text, lw_records *out)
-{
-	struct lw_codec_error err = {0};
-	lw_path b = base ? P(base) : LW_PATH_ROOT;
-	int rc = C->decode(m, &b, (const uint8_t *)text, strlen(text), out, &err);
-	cr_assert_eq(rc, 0, "decode failed at %zu: %s\n%s", err.offset, err.message, text);
-}
-
-/* Encodes and returns a NUL-terminated copy. */
-static char *encode_ok(const lw_model *m, const char *base, const lw_records *in)
-{
-	struct lw_codec_error err = {0};
-	lw_path b = base ? P(base) : LW_PATH_ROOT;
-	lw_buf buf;
-	lw_buf_init(&buf);
-	int rc = C->encode(m, &b, in, &buf, &err);
-	cr_assert_eq(rc, 0, "encode failed (record %zu): %s", err.offset, err.message);
-	char *s = malloc(buf.len + 1);
-	memcpy(s, buf.data, buf.len);
-	s[buf.len] = '\0';
-	lw_buf_free(&buf);
-	return s;
-}
-
-static struct lw_codec_error decode_fail(const lw_model *m, const char *base, const char *text,
-                                         size_t len)
-{
-	struct lw_codec_error err = {0};
-	lw_path b = base ? P(base) : LW_PATH_ROOT;
-	lw_records r;
-	lw_records_init(&r);
-	int rc = C->decode(m, &b, (const uint8_t *)text, len, &r, &err);
-	lw_records_free(&r);
-	cr_assert_eq(rc, LW_EINVAL, "decode of %.200s gave %d, not LW_EINVAL", text, rc);
-	cr_assert_neq(err.message[0], '\0');
-	return err;
-}
-
-/* Asserts the error message holds `what` and the offset is `at`. */
+/* Decoding text at base must fail at offset at with a message holding what. */
 static void expect_error(const char *base, const char *text, size_t at, const char *what)
 {
-	struct lw_codec_error e = decode_fail(model, base, text, strlen(text));
-	cr_expect(strstr(e.message, what) != NULL, "message \"%s\" lacks \"%s\" (%s)", e.message,
-	          what, text);
-	cr_expect_eq(e.offset, at, "offset %zu, expected %zu: %s (%s)", e.offset, at, e.message,
-	             text);
-}
-
-static int same_value(const lw_record *a, const lw_record *b)
-{
-	switch (a->type) {
-	case LW_TYPE_NONE: return 1;
-	case LW_TYPE_INTEGER:
-	case LW_TYPE_TIME: return a->v.i == b->v.i;
-	case LW_TYPE_UNSIGNED: return a->v.u == b->v.u;
-	case LW_TYPE_FLOAT: return a->v.f == b->v.f && signbit(a->v.f) == signbit(b->v.f);
-	case LW_TYPE_BOOLEAN: return a->v.b == b->v.b;
-	case LW_TYPE_OBJLNK: return a->v.l.oid == b->v.l.oid && a->v.l.iid == b->v.l.iid;
-	default:
-		return a->v.s.len == b->v.s.len &&
-		       (a->v.s.len == 0 || memcmp(a->v.s.data, b->v.s.data, a->v.s.len) == 0);
-	}
-}
-
-static void assert_same(const lw_records *want, const lw_records *got)
-{
-	cr_assert_eq(got->n, want->n, "%zu records, expected %zu", got->n, want->n);
-	for (size_t i = 0; i < want->n; i++) {
-		const lw_record *a = &want->items[i], *b = &got->items[i];
-		char pa[LW_PATH_MAX_TEXT], pb[LW_PATH_MAX_TEXT];
-		lw_path_format(&a->path, pa, sizeof(pa));
-		lw_path_format(&b->path, pb, sizeof(pb));
-		cr_assert(lw_path_equal(&a->path, &b->path), "record %zu: %s, expected %s", i, pb,
-		          pa);
-		cr_assert_eq(b->type, a->type, "record %zu (%s): type %s, expected %s", i, pa,
-		             lw_type_name(b->type), lw_type_name(a->type));
-		cr_assert_eq(b->has_time, a->has_time, "record %zu (%s): has_time", i, pa);
-		if (a->has_time)
-			cr_assert_eq(b->time, a->time, "record %zu (%s): time %.17g, expected %.17g", i,
-			             pa, b->time, a->time);
-		cr_assert(same_value(a, b), "record %zu (%s): value differs", i, pa);
-	}
-}
-
-/* Record builders. */
-static lw_record *add(lw_records *r, const char *path, int type)
-{
-	lw_record *rec = lw_records_add(r);
-	cr_assert_not_null(rec);
-	rec->path = P(path);
-	rec->type = (uint8_t)type;
-	return rec;
-}
-
-static void add_str(lw_records *r, const char *path, int type, const void *s, size_t len)
-{
-	lw_record *rec = add(r, path, type);
-	cr_assert_eq(lw_records_set_bytes(r, rec, s, len), 0);
-}
-
-static void add_int(lw_records *r, const char *path, int64_t v)
-{
-	add(r, path, LW_TYPE_INTEGER)->v.i = v;
-}
-
-static void add_float(lw_records *r, const char *path, double v)
-{
-	add(r, path, LW_TYPE_FLOAT)->v.f = v;
-}
-
-static void timed(lw_records *r, double t)
-{
-	r->items[r->n - 1].has_time = 1;
-	r->items[r->n - 1].time = t;
-}
-
-static const lw_record *rec_at(const lw_records *r, size_t i, const char *path, int type)
-{
-	cr_assert_lt(i, r->n);
-	const lw_record *x = &r->items[i];
-	lw_path p = P(path);
-	char got[LW_PATH_MAX_TEXT];
-	lw_path_format(&x->path, got, sizeof(got));
-	cr_assert(lw_path_equal(&x->path, &p), "record %zu at %s, expected %s", i, got, path);
-	cr_assert_eq(x->type, type, "record %zu (%s) is %s, expected %s", i, path,
-	             lw_type_name(x->type), lw_type_name(type));
-	return x;
-}
-
-static void expect_str(const lw_record *x, const char *s)
-{
-	cr_assert_eq(x->v.s.len, strlen(s));
-	cr_assert(memcmp(x->v.s.data, s, x->v.s.len) == 0, "value \"%.*s\", expected \"%s\"",
-	          (int)x->v.s.len, (const char *)x->v.s.data, s);
-}
-
-/* Decodes, encodes, decodes again: the records must survive unchanged. */
-static void round_trip(const lw_model *m, const char *base, const lw_records *in, char **text)
-{
-	char *s = encode_ok(m, base, in);
-	lw_records back;
-	lw_records_init(&back);
-	decode_ok(m, base, s, &back);
-	assert_same(in, &back);
-	lw_records_free(&back);
-	if (text)
-		*text = s;
-	else
-		free(s);
+	ck_expect_text_error(C, model, base, text, at, what);
 }
 
 /* ---- the codec's identity ---- */
@@ -314,58 +78,25 @@ static const char spec_device[] =
 	" {\"n\":\"14\",\"vs\":\"+02:00\"},\n"
 	" {\"n\":\"16\",\"vs\":\"U\"}]";
 
-static void check_device(const lw_records *r)
-{
-	cr_assert_eq(r->n, 16);
-	expect_str(rec_at(r, 0, "/3/0/0", LW_TYPE_STRING), "Open Mobile Alliance");
-	expect_str(rec_at(r, 1, "/3/0/1", LW_TYPE_STRING), "Lightweight M2M Client");
-	expect_str(rec_at(r, 2, "/3/0/2", LW_TYPE_STRING), "345000123");
-	expect_str(rec_at(r, 3, "/3/0/3", LW_TYPE_STRING), "1.0");
-	static const struct {
-		const char *path;
-		int64_t v;
-	} ints[] = {{"/3/0/6/0", 1},   {"/3/0/6/1", 5},   {"/3/0/7/0", 3800}, {"/3/0/7/1", 5000},
-	            {"/3/0/8/0", 125}, {"/3/0/8/1", 900}, {"/3/0/9", 100},    {"/3/0/10", 15},
-	            {"/3/0/11/0", 0}};
-	for (size_t i = 0; i < 9; i++)
-		cr_assert_eq(rec_at(r, 4 + i, ints[i].path, LW_TYPE_INTEGER)->v.i, ints[i].v);
-	cr_assert_eq(rec_at(r, 13, "/3/0/13", LW_TYPE_TIME)->v.i, 1367491215);
-	expect_str(rec_at(r, 14, "/3/0/14", LW_TYPE_STRING), "+02:00");
-	expect_str(rec_at(r, 15, "/3/0/16", LW_TYPE_STRING), "U");
-	for (size_t i = 0; i < r->n; i++)
-		cr_assert_eq(r->items[i].has_time, 0);
-}
-
 Test(senml_json, spec_device_instance)
 {
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, "/3/0", spec_device, &r);
-	check_device(&r);
-	char *s = encode_ok(model, "/3/0", &r), *want = squeeze(spec_device);
-	cr_assert_str_eq(s, want);
-	free(s);
-	free(want);
+	ck_decode_text(C, model, "/3/0", spec_device, &r);
+	ck_assert_device_instance(&r, "/3/0");
+	ck_encode_text_is(C, model, "/3/0", &r, spec_device);
 	lw_records_free(&r);
 }
 
 /* The same example against the built-in definitions, once objects.c has them. */
 Test(senml_json, spec_device_builtin_model)
 {
-	lw_model *m = lw_model_new();
-	lw_model_add_builtin(m);
-	if (!lw_model_object(m, 3, NULL)) {
-		lw_model_free(m);
-		cr_skip_test("the built-in model has no object 3 yet");
-	}
+	lw_model *m = ck_builtin_model(0);
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(m, "/3/0", spec_device, &r);
-	check_device(&r);
-	char *s = encode_ok(m, "/3/0", &r), *want = squeeze(spec_device);
-	cr_assert_str_eq(s, want);
-	free(s);
-	free(want);
+	ck_decode_text(C, m, "/3/0", spec_device, &r);
+	ck_assert_device_instance(&r, "/3/0");
+	ck_encode_text_is(C, m, "/3/0", &r, spec_device);
 	lw_records_free(&r);
 	lw_model_free(m);
 }
@@ -379,19 +110,19 @@ Test(senml_json, spec_timestamped_values)
 		" {\"n\":\"1/2\",\"v\":24.1,\"t\":-50}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, "/72", text, &r);
+	ck_decode_text(C, model, "/72", text, &r);
 	cr_assert_eq(r.n, 3);
 	static const double v[] = {22.4, 22.9, 24.1}, t[] = {25462629, 25462604, 25462584};
 	for (size_t i = 0; i < 3; i++) {
 		/* Object 72 is not in the model: a number with a fraction is a float. */
-		const lw_record *x = rec_at(&r, i, "/72/1/2", LW_TYPE_FLOAT);
+		const lw_record *x = ck_rec_at(&r, i, "/72/1/2", LW_TYPE_FLOAT);
 		cr_assert_eq(x->v.f, v[i]);
 		cr_assert_eq(x->has_time, 1);
 		cr_assert_eq(x->time, t[i]);
 	}
 	/* Our form: the one path as bn, the first time as bt. */
 	char *s;
-	round_trip(model, "/72", &r, &s);
+	ck_round_trip_text(C, model, "/72", &r, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/72/1/2\",\"bt\":25462629,\"v\":22.4},{\"v\":22.9,\"t\":-25},"
 	                    "{\"v\":24.1,\"t\":-45}]");
 	free(s);
@@ -421,23 +152,20 @@ Test(senml_json, spec_object_links)
 {
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, "/", spec_objlnk, &r);
+	ck_decode_text(C, model, "/", spec_objlnk, &r);
 	cr_assert_eq(r.n, 12);
-	const lw_record *x = rec_at(&r, 0, "/65/0/0/0", LW_TYPE_OBJLNK);
+	const lw_record *x = ck_rec_at(&r, 0, "/65/0/0/0", LW_TYPE_OBJLNK);
 	cr_assert(x->v.l.oid == 66 && x->v.l.iid == 0);
-	x = rec_at(&r, 1, "/65/0/0/1", LW_TYPE_OBJLNK);
+	x = ck_rec_at(&r, 1, "/65/0/0/1", LW_TYPE_OBJLNK);
 	cr_assert(x->v.l.oid == 66 && x->v.l.iid == 1);
-	expect_str(rec_at(&r, 2, "/65/0/1", LW_TYPE_STRING), "8613800755500");
-	cr_assert_eq(rec_at(&r, 3, "/65/0/2", LW_TYPE_INTEGER)->v.i, 1);
-	x = rec_at(&r, 6, "/66/0/2", LW_TYPE_OBJLNK);
+	ck_assert_str(ck_rec_at(&r, 2, "/65/0/1", LW_TYPE_STRING), "8613800755500");
+	cr_assert_eq(ck_rec_at(&r, 3, "/65/0/2", LW_TYPE_INTEGER)->v.i, 1);
+	x = ck_rec_at(&r, 6, "/66/0/2", LW_TYPE_OBJLNK);
 	cr_assert(x->v.l.oid == 67 && x->v.l.iid == 0);
-	x = rec_at(&r, 9, "/66/1/2", LW_TYPE_OBJLNK);
+	x = ck_rec_at(&r, 9, "/66/1/2", LW_TYPE_OBJLNK);
 	cr_assert(x->v.l.oid == 65535 && x->v.l.iid == 65535);
-	expect_str(rec_at(&r, 11, "/67/0/1", LW_TYPE_STRING), "85.76.255.255");
-	char *s = encode_ok(model, "/", &r), *want = squeeze(spec_objlnk);
-	cr_assert_str_eq(s, want);
-	free(s);
-	free(want);
+	ck_assert_str(ck_rec_at(&r, 11, "/67/0/1", LW_TYPE_STRING), "85.76.255.255");
+	ck_encode_text_is(C, model, "/", &r, spec_objlnk);
 	lw_records_free(&r);
 }
 
@@ -448,10 +176,10 @@ Test(senml_json, spec_single_resource)
 	static const char text[] = "[{\"bn\":\"/3/0/0\",\"vs\":\"Open Mobile Alliance\"}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, "/3/0/0", text, &r);
+	ck_decode_text(C, model, "/3/0/0", text, &r);
 	cr_assert_eq(r.n, 1);
-	expect_str(rec_at(&r, 0, "/3/0/0", LW_TYPE_STRING), "Open Mobile Alliance");
-	char *s = encode_ok(model, "/3/0/0", &r);
+	ck_assert_str(ck_rec_at(&r, 0, "/3/0/0", LW_TYPE_STRING), "Open Mobile Alliance");
+	char *s = ck_encode_text(C, model, "/3/0/0", &r);
 	cr_assert_str_eq(s, text);
 	free(s);
 	lw_records_free(&r);
@@ -463,15 +191,12 @@ Test(senml_json, spec_read_composite_request)
 	static const char text[] = "[{\"n\":\"/3/0/0\"},\n {\"n\":\"/3/0/9\"},\n {\"n\":\"/1/0/1\"}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 3);
-	rec_at(&r, 0, "/3/0/0", LW_TYPE_NONE);
-	rec_at(&r, 1, "/3/0/9", LW_TYPE_NONE);
-	rec_at(&r, 2, "/1/0/1", LW_TYPE_NONE);
-	char *s = encode_ok(model, NULL, &r), *want = squeeze(text);
-	cr_assert_str_eq(s, want);
-	free(s);
-	free(want);
+	ck_rec_at(&r, 0, "/3/0/0", LW_TYPE_NONE);
+	ck_rec_at(&r, 1, "/3/0/9", LW_TYPE_NONE);
+	ck_rec_at(&r, 2, "/1/0/1", LW_TYPE_NONE);
+	ck_encode_text_is(C, model, NULL, &r, text);
 	lw_records_free(&r);
 }
 
@@ -483,15 +208,12 @@ Test(senml_json, spec_read_composite_response)
 	                           " {\"n\":\"/1/0/1\", \"v\":86400}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 3);
-	expect_str(rec_at(&r, 0, "/3/0/0", LW_TYPE_STRING), "Open Mobile Alliance");
-	cr_assert_eq(rec_at(&r, 1, "/3/0/9", LW_TYPE_INTEGER)->v.i, 95);
-	cr_assert_eq(rec_at(&r, 2, "/1/0/1", LW_TYPE_INTEGER)->v.i, 86400);
-	char *s = encode_ok(model, NULL, &r), *want = squeeze(text);
-	cr_assert_str_eq(s, want);
-	free(s);
-	free(want);
+	ck_assert_str(ck_rec_at(&r, 0, "/3/0/0", LW_TYPE_STRING), "Open Mobile Alliance");
+	cr_assert_eq(ck_rec_at(&r, 1, "/3/0/9", LW_TYPE_INTEGER)->v.i, 95);
+	cr_assert_eq(ck_rec_at(&r, 2, "/1/0/1", LW_TYPE_INTEGER)->v.i, 86400);
+	ck_encode_text_is(C, model, NULL, &r, text);
 	lw_records_free(&r);
 }
 
@@ -504,16 +226,13 @@ Test(senml_json, spec_write_composite)
 	                           " {\"n\":\"/3308/0/5900\", \"v\":18}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 4);
-	cr_assert_eq(rec_at(&r, 0, "/3311/0/5850", LW_TYPE_BOOLEAN)->v.b, false);
-	cr_assert_eq(rec_at(&r, 1, "/3311/1/5850", LW_TYPE_BOOLEAN)->v.b, false);
-	cr_assert_eq(rec_at(&r, 2, "/3311/2/5851", LW_TYPE_INTEGER)->v.i, 20);
-	cr_assert_eq(rec_at(&r, 3, "/3308/0/5900", LW_TYPE_FLOAT)->v.f, 18.0);
-	char *s = encode_ok(model, NULL, &r), *want = squeeze(text);
-	cr_assert_str_eq(s, want);
-	free(s);
-	free(want);
+	cr_assert_eq(ck_rec_at(&r, 0, "/3311/0/5850", LW_TYPE_BOOLEAN)->v.b, false);
+	cr_assert_eq(ck_rec_at(&r, 1, "/3311/1/5850", LW_TYPE_BOOLEAN)->v.b, false);
+	cr_assert_eq(ck_rec_at(&r, 2, "/3311/2/5851", LW_TYPE_INTEGER)->v.i, 20);
+	cr_assert_eq(ck_rec_at(&r, 3, "/3308/0/5900", LW_TYPE_FLOAT)->v.f, 18.0);
+	ck_encode_text_is(C, model, NULL, &r, text);
 	lw_records_free(&r);
 }
 
@@ -533,12 +252,12 @@ Test(senml_json, rfc8428_multiple_datapoints)
 	                           "{\"bn\":\"/3317/0/\",\"n\":\"5700\",\"u\":\"A\",\"v\":1.2}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 2);
-	cr_assert_eq(rec_at(&r, 0, "/3316/0/5700", LW_TYPE_FLOAT)->v.f, 120.1);
-	cr_assert_eq(rec_at(&r, 1, "/3317/0/5700", LW_TYPE_FLOAT)->v.f, 1.2);
+	cr_assert_eq(ck_rec_at(&r, 0, "/3316/0/5700", LW_TYPE_FLOAT)->v.f, 120.1);
+	cr_assert_eq(ck_rec_at(&r, 1, "/3317/0/5700", LW_TYPE_FLOAT)->v.f, 1.2);
 	cr_assert_eq(r.items[0].has_time + r.items[1].has_time, 0);
-	round_trip(model, NULL, &r, NULL);
+	ck_round_trip_text(C, model, NULL, &r, NULL);
 	lw_records_free(&r);
 }
 
@@ -569,12 +288,12 @@ Test(senml_json, rfc8428_series_and_resolved_form)
 	lw_records a, b;
 	lw_records_init(&a);
 	lw_records_init(&b);
-	decode_ok(model, NULL, pack, &a);
-	decode_ok(model, NULL, resolved, &b);
+	ck_decode_text(C, model, NULL, pack, &a);
+	ck_decode_text(C, model, NULL, resolved, &b);
 	cr_assert_eq(a.n, 7);
-	cr_assert_eq(rec_at(&a, 0, "/3316/0/5700", LW_TYPE_FLOAT)->time, 1276020076.001);
-	cr_assert_eq(rec_at(&a, 1, "/3317/0/5700", LW_TYPE_FLOAT)->time, 1276020076.001 - 5);
-	cr_assert_eq(rec_at(&a, 6, "/3317/0/5700", LW_TYPE_FLOAT)->v.f, 1.7);
+	cr_assert_eq(ck_rec_at(&a, 0, "/3316/0/5700", LW_TYPE_FLOAT)->time, 1276020076.001);
+	cr_assert_eq(ck_rec_at(&a, 1, "/3317/0/5700", LW_TYPE_FLOAT)->time, 1276020076.001 - 5);
+	cr_assert_eq(ck_rec_at(&a, 6, "/3317/0/5700", LW_TYPE_FLOAT)->v.f, 1.7);
 	/* 1.276020071001e9 is not exactly 1.276020076001e9 - 5 in binary:
 	 * compare the resolved times to within a microsecond. */
 	cr_assert_eq(b.n, a.n);
@@ -583,8 +302,8 @@ Test(senml_json, rfc8428_series_and_resolved_form)
 		cr_assert_eq(a.items[i].v.f, b.items[i].v.f);
 		cr_assert_lt(fabs(a.items[i].time - b.items[i].time), 1e-6);
 	}
-	round_trip(model, NULL, &a, NULL);
-	round_trip(model, NULL, &b, NULL);
+	ck_round_trip_text(C, model, NULL, &a, NULL);
+	ck_round_trip_text(C, model, NULL, &b, NULL);
 	lw_records_free(&a);
 	lw_records_free(&b);
 }
@@ -598,14 +317,14 @@ Test(senml_json, rfc8428_multiple_types)
 	                           "{\"n\":\"4\",\"vd\":\"aGkgCg\"}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 4);
-	cr_assert_eq(rec_at(&r, 0, "/20000/0/1", LW_TYPE_FLOAT)->v.f, 23.1);
-	expect_str(rec_at(&r, 1, "/20000/0/2", LW_TYPE_STRING), "Machine Room");
-	cr_assert_eq(rec_at(&r, 2, "/20000/0/3", LW_TYPE_BOOLEAN)->v.b, false);
-	expect_str(rec_at(&r, 3, "/20000/0/4", LW_TYPE_OPAQUE), "hi \n");
+	cr_assert_eq(ck_rec_at(&r, 0, "/20000/0/1", LW_TYPE_FLOAT)->v.f, 23.1);
+	ck_assert_str(ck_rec_at(&r, 1, "/20000/0/2", LW_TYPE_STRING), "Machine Room");
+	cr_assert_eq(ck_rec_at(&r, 2, "/20000/0/3", LW_TYPE_BOOLEAN)->v.b, false);
+	ck_assert_str(ck_rec_at(&r, 3, "/20000/0/4", LW_TYPE_OPAQUE), "hi \n");
 	char *s;
-	round_trip(model, NULL, &r, &s);
+	ck_round_trip_text(C, model, NULL, &r, &s);
 	/* Without "u" (units are not kept) the encoder writes the same pack. */
 	cr_assert_str_eq(s, "[{\"bn\":\"/20000/0/\",\"n\":\"1\",\"v\":23.1},{\"n\":\"2\",\"vs\":"
 	                    "\"Machine Room\"},{\"n\":\"3\",\"vb\":false},{\"n\":\"4\",\"vd\":"
@@ -627,13 +346,13 @@ Test(senml_json, base_name_forms)
 	                           "{\"n\":\"0\",\"v\":5}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 5);
-	cr_assert_eq(rec_at(&r, 0, "/3/0/9", LW_TYPE_INTEGER)->v.i, 1);
-	cr_assert_eq(rec_at(&r, 1, "/1/0/1", LW_TYPE_INTEGER)->v.i, 2);
-	cr_assert_eq(rec_at(&r, 2, "/3/0/10", LW_TYPE_INTEGER)->v.i, 3);
-	rec_at(&r, 3, "/3/0/11", LW_TYPE_INTEGER);
-	cr_assert_eq(rec_at(&r, 4, "/3/0/11/0", LW_TYPE_INTEGER)->v.i, 5);
+	cr_assert_eq(ck_rec_at(&r, 0, "/3/0/9", LW_TYPE_INTEGER)->v.i, 1);
+	cr_assert_eq(ck_rec_at(&r, 1, "/1/0/1", LW_TYPE_INTEGER)->v.i, 2);
+	cr_assert_eq(ck_rec_at(&r, 2, "/3/0/10", LW_TYPE_INTEGER)->v.i, 3);
+	ck_rec_at(&r, 3, "/3/0/11", LW_TYPE_INTEGER);
+	cr_assert_eq(ck_rec_at(&r, 4, "/3/0/11/0", LW_TYPE_INTEGER)->v.i, 5);
 	lw_records_free(&r);
 }
 
@@ -649,14 +368,14 @@ Test(senml_json, time_rules)
 	                           "{\"bt\":0,\"n\":\"/3/0/9\",\"v\":5}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 5);
 	cr_assert(r.items[0].has_time && r.items[0].time == -10);
 	cr_assert(r.items[1].has_time && r.items[1].time == 1700000000);
 	cr_assert(r.items[2].has_time && r.items[2].time == 1700000000.5);
 	cr_assert_eq(r.items[3].has_time, 0);
 	cr_assert_eq(r.items[4].has_time, 0);
-	round_trip(model, NULL, &r, NULL);
+	ck_round_trip_text(C, model, NULL, &r, NULL);
 	lw_records_free(&r);
 }
 
@@ -671,11 +390,11 @@ Test(senml_json, base_value_and_ignored_fields)
 		"{\"bv\":0,\"n\":\"/3/0/10\",\"v\":7}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 3);
-	cr_assert_eq(rec_at(&r, 0, "/3/0/9", LW_TYPE_INTEGER)->v.i, 99);
-	cr_assert_eq(rec_at(&r, 1, "/3303/0/5700", LW_TYPE_FLOAT)->v.f, 100.5);
-	cr_assert_eq(rec_at(&r, 2, "/3/0/10", LW_TYPE_INTEGER)->v.i, 7);
+	cr_assert_eq(ck_rec_at(&r, 0, "/3/0/9", LW_TYPE_INTEGER)->v.i, 99);
+	cr_assert_eq(ck_rec_at(&r, 1, "/3303/0/5700", LW_TYPE_FLOAT)->v.f, 100.5);
+	cr_assert_eq(ck_rec_at(&r, 2, "/3/0/10", LW_TYPE_INTEGER)->v.i, 7);
 	lw_records_free(&r);
 }
 
@@ -693,7 +412,7 @@ Test(senml_json, numbers_by_model_type)
 		"{\"n\":\"3\",\"v\":5.0},"
 		"{\"n\":\"4\",\"v\":1e400000000000000000000}]";
 	/* The last one overflows a double: jansson refuses it. */
-	struct lw_codec_error e = decode_fail(model, NULL, text, strlen(text));
+	struct lw_codec_error e = ck_decode_text_fail(C, model, NULL, text, strlen(text));
 	cr_assert(strstr(e.message, "malformed JSON"), "%s", e.message);
 
 	lw_records r;
@@ -702,19 +421,19 @@ Test(senml_json, numbers_by_model_type)
 	char *ok = malloc(len + 2);
 	memcpy(ok, text, len);
 	memcpy(ok + len, "]", 2);
-	decode_ok(model, NULL, ok, &r);
+	ck_decode_text(C, model, NULL, ok, &r);
 	cr_assert_eq(r.n, 9);
-	cr_assert_eq(rec_at(&r, 0, "/10000/0/1", LW_TYPE_INTEGER)->v.i, INT64_MIN);
-	cr_assert_eq(rec_at(&r, 1, "/10000/0/2", LW_TYPE_UNSIGNED)->v.u, UINT64_MAX);
-	cr_assert_eq(rec_at(&r, 2, "/10000/0/3", LW_TYPE_FLOAT)->v.f, 7.0);
-	cr_assert_eq(rec_at(&r, 3, "/10000/0/6", LW_TYPE_TIME)->v.i, 1000);
-	cr_assert_eq(rec_at(&r, 4, "/10000/0/1", LW_TYPE_INTEGER)->v.i, INT64_MAX);
-	cr_assert_eq(rec_at(&r, 5, "/10000/0/2", LW_TYPE_UNSIGNED)->v.u, 0);
+	cr_assert_eq(ck_rec_at(&r, 0, "/10000/0/1", LW_TYPE_INTEGER)->v.i, INT64_MIN);
+	cr_assert_eq(ck_rec_at(&r, 1, "/10000/0/2", LW_TYPE_UNSIGNED)->v.u, UINT64_MAX);
+	cr_assert_eq(ck_rec_at(&r, 2, "/10000/0/3", LW_TYPE_FLOAT)->v.f, 7.0);
+	cr_assert_eq(ck_rec_at(&r, 3, "/10000/0/6", LW_TYPE_TIME)->v.i, 1000);
+	cr_assert_eq(ck_rec_at(&r, 4, "/10000/0/1", LW_TYPE_INTEGER)->v.i, INT64_MAX);
+	cr_assert_eq(ck_rec_at(&r, 5, "/10000/0/2", LW_TYPE_UNSIGNED)->v.u, 0);
 	/* Unknown resources: integer if it fits, then unsigned, else float. */
-	cr_assert_eq(rec_at(&r, 6, "/20000/0/1", LW_TYPE_INTEGER)->v.i, -5);
-	cr_assert_eq(rec_at(&r, 7, "/20000/0/2", LW_TYPE_UNSIGNED)->v.u, UINT64_MAX);
-	cr_assert_eq(rec_at(&r, 8, "/20000/0/3", LW_TYPE_FLOAT)->v.f, 5.0);
-	round_trip(model, NULL, &r, NULL);
+	cr_assert_eq(ck_rec_at(&r, 6, "/20000/0/1", LW_TYPE_INTEGER)->v.i, -5);
+	cr_assert_eq(ck_rec_at(&r, 7, "/20000/0/2", LW_TYPE_UNSIGNED)->v.u, UINT64_MAX);
+	cr_assert_eq(ck_rec_at(&r, 8, "/20000/0/3", LW_TYPE_FLOAT)->v.f, 5.0);
+	ck_round_trip_text(C, model, NULL, &r, NULL);
 	free(ok);
 	lw_records_free(&r);
 }
@@ -726,13 +445,13 @@ Test(senml_json, string_escapes_and_unicode)
 		"\\u00e9\\ud83d\\ude00 \xc3\xa9\"}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
-	const lw_record *x = rec_at(&r, 0, "/10000/0/0", LW_TYPE_STRING);
+	ck_decode_text(C, model, NULL, text, &r);
+	const lw_record *x = ck_rec_at(&r, 0, "/10000/0/0", LW_TYPE_STRING);
 	static const char want[] = "a\"b\\c/d\b\f\n\r\t\0\x1f \xc3\xa9\xf0\x9f\x98\x80 \xc3\xa9";
 	cr_assert_eq(x->v.s.len, sizeof(want) - 1);
 	cr_assert(memcmp(x->v.s.data, want, sizeof(want) - 1) == 0);
 	char *s;
-	round_trip(model, NULL, &r, &s);
+	ck_round_trip_text(C, model, NULL, &r, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/10000/0/0\",\"vs\":\"a\\\"b\\\\c/d\\b\\f\\n\\r\\t\\u0000"
 	                    "\\u001f \xc3\xa9\xf0\x9f\x98\x80 \xc3\xa9\"}]");
 	free(s);
@@ -746,20 +465,20 @@ Test(senml_json, opaque_padding_and_alphabets)
 	                           "{\"vd\":\"AQIDBAU=\"},{\"vd\":\"AQIDBAU\"},{\"vd\":\"\"}]";
 	lw_records r;
 	lw_records_init(&r);
-	decode_ok(model, NULL, text, &r);
+	ck_decode_text(C, model, NULL, text, &r);
 	cr_assert_eq(r.n, 5);
 	static const uint8_t a[] = {0xfb, 0xff}, b[] = {1, 2, 3, 4, 5};
 	for (size_t i = 0; i < 2; i++) {
-		const lw_record *x = rec_at(&r, i, "/10000/0/5", LW_TYPE_OPAQUE);
+		const lw_record *x = ck_rec_at(&r, i, "/10000/0/5", LW_TYPE_OPAQUE);
 		cr_assert(x->v.s.len == 2 && memcmp(x->v.s.data, a, 2) == 0);
 	}
 	for (size_t i = 2; i < 4; i++) {
-		const lw_record *x = rec_at(&r, i, "/10000/0/5", LW_TYPE_OPAQUE);
+		const lw_record *x = ck_rec_at(&r, i, "/10000/0/5", LW_TYPE_OPAQUE);
 		cr_assert(x->v.s.len == 5 && memcmp(x->v.s.data, b, 5) == 0);
 	}
-	cr_assert_eq(rec_at(&r, 4, "/10000/0/5", LW_TYPE_OPAQUE)->v.s.len, 0);
+	cr_assert_eq(ck_rec_at(&r, 4, "/10000/0/5", LW_TYPE_OPAQUE)->v.s.len, 0);
 	char *s;
-	round_trip(model, NULL, &r, &s);
+	ck_round_trip_text(C, model, NULL, &r, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/10000/0/5\",\"vd\":\"-_8\"},{\"vd\":\"-_8\"},"
 	                    "{\"vd\":\"AQIDBAU\"},{\"vd\":\"AQIDBAU\"},{\"vd\":\"\"}]");
 	free(s);
@@ -772,26 +491,26 @@ static void add_all_types(lw_records *r, const char *inst)
 {
 	char p[32];
 	snprintf(p, sizeof(p), "%s/0", inst);
-	add_str(r, p, LW_TYPE_STRING, "hello \"world\"\n", 14);
+	ck_add_str(r, p, LW_TYPE_STRING, "hello \"world\"\n", 14);
 	snprintf(p, sizeof(p), "%s/1", inst);
-	add_int(r, p, -1234567890123LL);
+	ck_add_int(r, p, -1234567890123LL);
 	snprintf(p, sizeof(p), "%s/2", inst);
-	add(r, p, LW_TYPE_UNSIGNED)->v.u = 18446744073709551000ULL;
+	ck_add(r, p, LW_TYPE_UNSIGNED)->v.u = 18446744073709551000ULL;
 	snprintf(p, sizeof(p), "%s/3", inst);
-	add_float(r, p, 3.141592653589793);
+	ck_add_float(r, p, 3.141592653589793);
 	snprintf(p, sizeof(p), "%s/4", inst);
-	add(r, p, LW_TYPE_BOOLEAN)->v.b = true;
+	ck_add(r, p, LW_TYPE_BOOLEAN)->v.b = true;
 	static const uint8_t bin[] = {0, 1, 2, 0xfe, 0xff, '"', '\\', 0x80};
 	snprintf(p, sizeof(p), "%s/5", inst);
-	add_str(r, p, LW_TYPE_OPAQUE, bin, sizeof(bin));
+	ck_add_str(r, p, LW_TYPE_OPAQUE, bin, sizeof(bin));
 	snprintf(p, sizeof(p), "%s/6", inst);
-	add(r, p, LW_TYPE_TIME)->v.i = 1700000000;
+	ck_add(r, p, LW_TYPE_TIME)->v.i = 1700000000;
 	snprintf(p, sizeof(p), "%s/7", inst);
-	lw_record *l = add(r, p, LW_TYPE_OBJLNK);
+	lw_record *l = ck_add(r, p, LW_TYPE_OBJLNK);
 	l->v.l.oid = 3;
 	l->v.l.iid = 65535;
 	snprintf(p, sizeof(p), "%s/8", inst);
-	add_str(r, p, LW_TYPE_CORELNK, "</3/0>;ct=110,</1/0>", 20);
+	ck_add_str(r, p, LW_TYPE_CORELNK, "</3/0>;ct=110,</1/0>", 20);
 }
 
 Test(senml_json, round_trip_single_resources)
@@ -806,7 +525,7 @@ Test(senml_json, round_trip_single_resources)
 		cr_assert_eq(lw_records_append_copy(&one, &all.items[i]), 0);
 		char base[LW_PATH_MAX_TEXT];
 		lw_path_format(&all.items[i].path, base, sizeof(base));
-		round_trip(model, base, &one, NULL);
+		ck_round_trip_text(C, model, base, &one, NULL);
 		lw_records_free(&one);
 	}
 	lw_records_free(&all);
@@ -818,7 +537,7 @@ Test(senml_json, round_trip_object_instance)
 	lw_records_init(&r);
 	add_all_types(&r, "/10000/0");
 	char *s;
-	round_trip(model, "/10000/0", &r, &s);
+	ck_round_trip_text(C, model, "/10000/0", &r, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/10000/0/\",\"n\":\"0\",\"vs\":\"hello \\\"world\\\"\\n\"},"
 	                    "{\"n\":\"1\",\"v\":-1234567890123},"
 	                    "{\"n\":\"2\",\"v\":18446744073709551000},"
@@ -839,13 +558,13 @@ Test(senml_json, round_trip_instances_object_and_composite)
 	add_all_types(&r, "/10000/0");
 	add_all_types(&r, "/10000/1");
 	add_all_types(&r, "/10000/65534");
-	round_trip(model, "/10000", &r, NULL);
+	ck_round_trip_text(C, model, "/10000", &r, NULL);
 
 	/* Several objects: what Read-Composite and Send carry. */
-	add_str(&r, "/3/0/0", LW_TYPE_STRING, "OMA", 3);
-	add_int(&r, "/1/0/1", 86400);
-	add_float(&r, "/3303/0/5700", -40.5);
-	round_trip(model, NULL, &r, NULL);
+	ck_add_str(&r, "/3/0/0", LW_TYPE_STRING, "OMA", 3);
+	ck_add_int(&r, "/1/0/1", 86400);
+	ck_add_float(&r, "/3303/0/5700", -40.5);
+	ck_round_trip_text(C, model, NULL, &r, NULL);
 	lw_records_free(&r);
 }
 
@@ -853,17 +572,17 @@ Test(senml_json, round_trip_resource_instances)
 {
 	lw_records r;
 	lw_records_init(&r);
-	add_int(&r, "/10000/0/9/0", 1);
-	add_int(&r, "/10000/0/9/7", -7);
-	add_int(&r, "/10000/0/9/65534", 65534);
+	ck_add_int(&r, "/10000/0/9/0", 1);
+	ck_add_int(&r, "/10000/0/9/7", -7);
+	ck_add_int(&r, "/10000/0/9/65534", 65534);
 	char *s;
-	round_trip(model, "/10000/0/9", &r, &s);
+	ck_round_trip_text(C, model, "/10000/0/9", &r, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/10000/0/9/\",\"n\":\"0\",\"v\":1},{\"n\":\"7\",\"v\":-7},"
 	                    "{\"n\":\"65534\",\"v\":65534}]");
 	free(s);
-	add_float(&r, "/10000/0/10/1", 0.25);
-	add_str(&r, "/10000/0/11/3", LW_TYPE_STRING, "", 0);
-	round_trip(model, "/10000/0", &r, NULL);
+	ck_add_float(&r, "/10000/0/10/1", 0.25);
+	ck_add_str(&r, "/10000/0/11/3", LW_TYPE_STRING, "", 0);
+	ck_round_trip_text(C, model, "/10000/0", &r, NULL);
 	lw_records_free(&r);
 }
 
@@ -875,11 +594,11 @@ Test(senml_json, round_trip_float_values)
 	lw_records r;
 	lw_records_init(&r);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		add_float(&r, "/10000/0/10/0", v[i]);
+		ck_add_float(&r, "/10000/0/10/0", v[i]);
 		r.items[r.n - 1].path.riid = (uint16_t)i;
 	}
 	char *s;
-	round_trip(model, "/10000/0/10", &r, &s);
+	ck_round_trip_text(C, model, "/10000/0/10", &r, &s);
 	/* The shortest texts that read back exactly; known floats carry no ".0". */
 	cr_assert_str_eq(s, "[{\"bn\":\"/10000/0/10/\",\"n\":\"0\",\"v\":0},{\"n\":\"1\",\"v\":-0},"
 	                    "{\"n\":\"2\",\"v\":0.1},{\"n\":\"3\",\"v\":0.3333333333333333},"
@@ -893,12 +612,12 @@ Test(senml_json, round_trip_float_values)
 	/* A whole float at a path the model does not know keeps its type. */
 	lw_records u;
 	lw_records_init(&u);
-	add_float(&u, "/20000/0/1", 23.0);
-	add_float(&u, "/20000/0/2", -0.0);
-	round_trip(model, NULL, &u, &s);
+	ck_add_float(&u, "/20000/0/1", 23.0);
+	ck_add_float(&u, "/20000/0/2", -0.0);
+	ck_round_trip_text(C, model, NULL, &u, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/20000/0/\",\"n\":\"1\",\"v\":23.0},{\"n\":\"2\",\"v\":-0.0}]");
 	free(s);
-	round_trip(NULL, NULL, &u, NULL); /* no model at all */
+	ck_round_trip_text(C, NULL, NULL, &u, NULL); /* no model at all */
 	lw_records_free(&u);
 	lw_records_free(&r);
 }
@@ -909,11 +628,11 @@ Test(senml_json, round_trip_timestamps)
 	lw_records_init(&r);
 	/* A time series at one path: bn is the path, bt the first time. */
 	for (int i = 0; i < 4; i++) {
-		add_float(&r, "/3303/0/5700", 20.5 + i);
-		timed(&r, 1700000000 + 10 * i);
+		ck_add_float(&r, "/3303/0/5700", 20.5 + i);
+		ck_timed(&r, 1700000000 + 10 * i);
 	}
 	char *s;
-	round_trip(model, "/3303/0/5700", &r, &s);
+	ck_round_trip_text(C, model, "/3303/0/5700", &r, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/3303/0/5700\",\"bt\":1700000000,\"v\":20.5},"
 	                    "{\"v\":21.5,\"t\":10},{\"v\":22.5,\"t\":20},{\"v\":23.5,\"t\":30}]");
 	free(s);
@@ -922,18 +641,18 @@ Test(senml_json, round_trip_timestamps)
 	 * relative (negative) times, a difference that would not read back
 	 * exactly (3.0 then 0.1: a new bt), several objects. */
 	lw_records_clear(&r);
-	add_int(&r, "/3/0/9", 50);
-	add_int(&r, "/3/0/9", 51);
-	timed(&r, 1700000000.25);
-	add_int(&r, "/3/0/10", 52);
-	add_int(&r, "/1/0/1", 53);
-	timed(&r, -30);
-	add_int(&r, "/1/0/1", 54);
-	timed(&r, 3.0);
-	add_int(&r, "/1/0/1", 55);
-	timed(&r, 0.1);
-	add_int(&r, "/1/0/1", 56);
-	round_trip(model, NULL, &r, &s);
+	ck_add_int(&r, "/3/0/9", 50);
+	ck_add_int(&r, "/3/0/9", 51);
+	ck_timed(&r, 1700000000.25);
+	ck_add_int(&r, "/3/0/10", 52);
+	ck_add_int(&r, "/1/0/1", 53);
+	ck_timed(&r, -30);
+	ck_add_int(&r, "/1/0/1", 54);
+	ck_timed(&r, 3.0);
+	ck_add_int(&r, "/1/0/1", 55);
+	ck_timed(&r, 0.1);
+	ck_add_int(&r, "/1/0/1", 56);
+	ck_round_trip_text(C, model, NULL, &r, &s);
 	cr_assert(strstr(s, "\"bt\":0.1"), "no new base time in %s", s);
 	free(s);
 	lw_records_free(&r);
@@ -944,20 +663,20 @@ Test(senml_json, round_trip_names_only)
 	/* Read-Composite / Observe-Composite requests: paths at any depth. */
 	lw_records r;
 	lw_records_init(&r);
-	add(&r, "/1", LW_TYPE_NONE);
-	add(&r, "/3/0", LW_TYPE_NONE);
-	add(&r, "/3/0/9", LW_TYPE_NONE);
-	add(&r, "/3/0/6/1", LW_TYPE_NONE);
+	ck_add(&r, "/1", LW_TYPE_NONE);
+	ck_add(&r, "/3/0", LW_TYPE_NONE);
+	ck_add(&r, "/3/0/9", LW_TYPE_NONE);
+	ck_add(&r, "/3/0/6/1", LW_TYPE_NONE);
 	char *s;
-	round_trip(model, NULL, &r, &s);
+	ck_round_trip_text(C, model, NULL, &r, &s);
 	cr_assert_str_eq(s, "[{\"n\":\"/1\"},{\"n\":\"/3/0\"},{\"n\":\"/3/0/9\"},{\"n\":\"/3/0/6/1\"}]");
 	free(s);
 	lw_records_clear(&r);
-	add(&r, "/3/0", LW_TYPE_NONE);
-	add(&r, "/3/0/1", LW_TYPE_NONE);
-	add(&r, "/3/0/2", LW_TYPE_NONE);
-	add(&r, "/3/0/3", LW_TYPE_NONE);
-	round_trip(model, NULL, &r, &s);
+	ck_add(&r, "/3/0", LW_TYPE_NONE);
+	ck_add(&r, "/3/0/1", LW_TYPE_NONE);
+	ck_add(&r, "/3/0/2", LW_TYPE_NONE);
+	ck_add(&r, "/3/0/3", LW_TYPE_NONE);
+	ck_round_trip_text(C, model, NULL, &r, &s);
 	cr_assert_str_eq(s, "[{\"bn\":\"/3/0/\"},{\"n\":\"1\"},{\"n\":\"2\"},{\"n\":\"3\"}]");
 	free(s);
 	lw_records_free(&r);
@@ -968,7 +687,7 @@ Test(senml_json, round_trip_empty)
 	lw_records r;
 	lw_records_init(&r);
 	char *s;
-	round_trip(model, NULL, &r, &s);
+	ck_round_trip_text(C, model, NULL, &r, &s);
 	cr_assert_str_eq(s, "[]");
 	free(s);
 	lw_records_free(&r);
@@ -980,21 +699,21 @@ Test(senml_json, malformed_json)
 {
 	/* jansson's position: the byte where it gave up. */
 	const char *t = "[{\"n\":\"/3/0/0\",\"vs\":\"x\"},]";
-	struct lw_codec_error e = decode_fail(model, NULL, t, strlen(t));
+	struct lw_codec_error e = ck_decode_text_fail(C, model, NULL, t, strlen(t));
 	cr_assert(strstr(e.message, "malformed JSON"), "%s", e.message);
 	cr_assert(e.offset >= 24 && e.offset <= 26, "offset %zu", e.offset);
 
 	t = "[{\"n\":\"/3/0/0\",\"v\":1"; /* truncated */
-	e = decode_fail(model, NULL, t, strlen(t));
+	e = ck_decode_text_fail(C, model, NULL, t, strlen(t));
 	cr_assert(strstr(e.message, "malformed JSON"), "%s", e.message);
 	cr_assert_eq(e.offset, strlen(t));
 
 	t = "[{\"n\":\"/3/0/0\",\"vs\":\"\xff\"}]"; /* not UTF-8 */
-	e = decode_fail(model, NULL, t, strlen(t));
+	e = ck_decode_text_fail(C, model, NULL, t, strlen(t));
 	cr_assert(strstr(e.message, "malformed JSON"), "%s", e.message);
 
 	t = "[{\"n\":\"/3/0/9\",\"v\":1,\"v\":2}]"; /* duplicate key */
-	e = decode_fail(model, NULL, t, strlen(t));
+	e = ck_decode_text_fail(C, model, NULL, t, strlen(t));
 	cr_assert(strstr(e.message, "duplicate"), "%s", e.message);
 
 	expect_error(NULL, "", 0, "empty payload");
@@ -1101,7 +820,7 @@ Test(senml_json, size_and_count_limits)
 	memset(t, ' ', big);
 	t[0] = '[';
 	t[big - 1] = ']';
-	struct lw_codec_error e = decode_fail(model, NULL, t, big);
+	struct lw_codec_error e = ck_decode_text_fail(C, model, NULL, t, big);
 	cr_assert(strstr(e.message, "larger than 8 MiB"), "%s", e.message);
 	free(t);
 
@@ -1140,38 +859,38 @@ Test(senml_json, encode_errors)
 	lw_buf_init(&b);
 	lw_buf_append(&b, "keep", 4);
 	struct lw_codec_error err = {0};
-	lw_path base = P("/3/0");
+	lw_path base = ck_path("/3/0");
 
-	add_float(&r, "/3303/0/5700", NAN);
+	ck_add_float(&r, "/3303/0/5700", NAN);
 	cr_assert_eq(C->encode(model, NULL, &r, &b, &err), LW_EINVAL);
 	cr_assert(strstr(err.message, "no JSON form"), "%s", err.message);
 	cr_assert_eq(b.len, 4, "output not rolled back");
 
 	lw_records_clear(&r);
-	add_int(&r, "/3/0/9", 1);
-	add_str(&r, "/3/0/0", LW_TYPE_STRING, "\xc3\x28", 2);
+	ck_add_int(&r, "/3/0/9", 1);
+	ck_add_str(&r, "/3/0/0", LW_TYPE_STRING, "\xc3\x28", 2);
 	cr_assert_eq(C->encode(model, NULL, &r, &b, &err), LW_EINVAL);
 	cr_assert(strstr(err.message, "record 1 (/3/0/0): string is not UTF-8"), "%s", err.message);
 	cr_assert_eq(err.offset, 1);
 	cr_assert_eq(b.len, 4);
 
 	lw_records_clear(&r);
-	add_int(&r, "/1/0/1", 1);
+	ck_add_int(&r, "/1/0/1", 1);
 	cr_assert_eq(C->encode(model, &base, &r, &b, &err), LW_EINVAL);
 	cr_assert(strstr(err.message, "outside the target"), "%s", err.message);
 
 	lw_records_clear(&r);
-	add_int(&r, "/3/0", 1);
+	ck_add_int(&r, "/3/0", 1);
 	cr_assert_eq(C->encode(model, NULL, &r, &b, &err), LW_EINVAL);
 	cr_assert(strstr(err.message, "needs a resource"), "%s", err.message);
 
 	lw_records_clear(&r);
-	add(&r, "/3/0/9", 42);
+	ck_add(&r, "/3/0/9", 42);
 	cr_assert_eq(C->encode(model, NULL, &r, &b, &err), LW_EINVAL);
 	cr_assert(strstr(err.message, "unknown type"), "%s", err.message);
 
 	lw_records_clear(&r);
-	add_int(&r, "/3/0/9", 1);
+	ck_add_int(&r, "/3/0/9", 1);
 	r.items[0].path = LW_PATH_ROOT;
 	cr_assert_eq(C->encode(model, NULL, &r, &b, &err), LW_EINVAL);
 	cr_assert(strstr(err.message, "no path"), "%s", err.message);
@@ -1190,12 +909,6 @@ Test(senml_json, encode_errors)
 }
 
 /* ---- every resource type of the OMA registry ---- */
-
-static void report(void *ctx, const char *line)
-{
-	(void)ctx;
-	(void)line;
-}
 
 /* A value of each type; i varies it. */
 static void sample(lw_records *r, const lw_path *p, int type, unsigned i)
@@ -1220,15 +933,7 @@ static void sample(lw_records *r, const lw_path *p, int type, unsigned i)
 
 Test(senml_json, oma_registry_types)
 {
-	const char *dir = getenv("LW_OMA_MODELS");
-	if (!dir || !*dir)
-		cr_skip_test("LW_OMA_MODELS is not set");
-	lw_model *m = lw_model_new();
-	int added = lw_ddf_load_dir(m, dir, report, NULL);
-	if (added == LW_ENOTSUP || added <= 0) {
-		lw_model_free(m);
-		cr_skip_test("the DDF loader cannot read %s yet (%d)", dir, added);
-	}
+	lw_model *m = ck_oma_model();
 	size_t tested = 0;
 	for (size_t k = 0; k < lw_model_count(m); k++) {
 		const struct lw_object_def *o = lw_model_at(m, k);
@@ -1246,13 +951,13 @@ Test(senml_json, oma_registry_types)
 			if (d->type == LW_TYPE_FLOAT || d->type == LW_TYPE_TIME) {
 				/* And timestamped, as a Send would carry it. */
 				sample(&r, &p, d->type, (unsigned)j + 1);
-				timed(&r, 1700000000.5 + j);
+				ck_timed(&r, 1700000000.5 + j);
 			}
 		}
 		char base[16];
 		snprintf(base, sizeof(base), "/%u", o->id);
 		if (r.n)
-			round_trip(m, base, &r, NULL);
+			ck_round_trip_text(C, m, base, &r, NULL);
 		tested += r.n;
 		lw_records_free(&r);
 	}

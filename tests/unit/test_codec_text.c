@@ -13,36 +13,24 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "events.h"
-#include "helpers.h"
-#include "log.h"
+#include "codec_testkit.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/error.h"
 #include "lwm2m/model_int.h"
-#include "plugin.h"
 #include "../../plugins/codec-text/text.h"
 
-#define RES(id_, type_, multiple_) {.id = (id_), .type = (type_), .multiple = (multiple_), \
-                                    .name = "r", .range = "", .units = "", .description = ""}
-
 static const struct lw_resource_def device_res[] = {
-	RES(0, LW_TYPE_STRING, 0), RES(6, LW_TYPE_INTEGER, 1), RES(9, LW_TYPE_INTEGER, 0),
-	RES(13, LW_TYPE_TIME, 0),
+	CK_RES(0, LW_TYPE_STRING, 0), CK_RES(6, LW_TYPE_INTEGER, 1), CK_RES(9, LW_TYPE_INTEGER, 0),
+	CK_RES(13, LW_TYPE_TIME, 0),
 };
 static const struct lw_resource_def all_res[] = {
-	RES(0, LW_TYPE_STRING, 0),   RES(1, LW_TYPE_INTEGER, 0), RES(2, LW_TYPE_UNSIGNED, 0),
-	RES(3, LW_TYPE_FLOAT, 0),    RES(4, LW_TYPE_BOOLEAN, 0), RES(5, LW_TYPE_OPAQUE, 0),
-	RES(6, LW_TYPE_TIME, 0),     RES(7, LW_TYPE_OBJLNK, 0),  RES(8, LW_TYPE_CORELNK, 0),
-	RES(9, LW_TYPE_NONE, 0),     RES(13, LW_TYPE_FLOAT, 1),
+	CK_RES(0, LW_TYPE_STRING, 0),   CK_RES(1, LW_TYPE_INTEGER, 0), CK_RES(2, LW_TYPE_UNSIGNED, 0),
+	CK_RES(3, LW_TYPE_FLOAT, 0),    CK_RES(4, LW_TYPE_BOOLEAN, 0), CK_RES(5, LW_TYPE_OPAQUE, 0),
+	CK_RES(6, LW_TYPE_TIME, 0),     CK_RES(7, LW_TYPE_OBJLNK, 0),  CK_RES(8, LW_TYPE_CORELNK, 0),
+	CK_RES(9, LW_TYPE_NONE, 0),     CK_RES(13, LW_TYPE_FLOAT, 1),
 };
 
-#define OBJ(id_, multiple_, res_) {.id = (id_), .multiple = (multiple_), .name = "o",            \
-                                   .version = "1.0", .lwm2m_version = "1.0", .urn = "",      \
-                                   .description = "", .n_resources = sizeof(res_) / sizeof((res_)[0]), \
-                                   .resources = (res_), .source = "test"}
-
-static struct lw_object_def objects[] = {OBJ(3, 0, device_res), OBJ(9999, 1, all_res)};
+static struct lw_object_def objects[] = {CK_OBJ(3, 0, device_res), CK_OBJ(9999, 1, all_res)};
 
 static lw_model *model;
 static lw_records recs, back;
@@ -51,24 +39,14 @@ static struct lw_codec_error cerr;
 
 static void setup(void)
 {
-	model = lw_model_new();
-	cr_assert_not_null(model);
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		cr_assert_eq(lw_model_add(model, &objects[i], NULL), 0);
-	lw_records_init(&recs);
-	lw_records_init(&back);
-	lw_buf_init(&buf);
-	memset(&cerr, 0, sizeof(cerr));
+	model = ck_model(objects, CK_COUNT(objects));
+	ck_state_init(&recs, &back, &buf, &cerr);
 }
 
 static void teardown(void)
 {
 	lw_model_free(model);
-	lw_records_free(&recs);
-	lw_records_free(&back);
-	lw_buf_free(&buf);
-	th_cleanup();
-	th_check_leaks();
+	ck_state_free(&recs, &back, &buf);
 }
 
 TestSuite(text_spec, .init = setup, .fini = teardown);
@@ -77,29 +55,20 @@ TestSuite(text_encode, .init = setup, .fini = teardown);
 TestSuite(text_errors, .init = setup, .fini = teardown);
 TestSuite(text_plugin, .init = setup, .fini = teardown);
 
-static lw_path P(const char *s)
-{
-	lw_path p;
-	const char *why = NULL;
-	cr_assert_eq(lw_path_parse(s, strlen(s), &p, &why), 0, "bad path %s: %s", s, why);
-	return p;
-}
-
 static int decode_n(const char *base, const char *text, size_t n)
 {
-	lw_path b = P(base);
 	lw_records_clear(&recs);
-	return lw_codec_text.decode(model, &b, (const uint8_t *)text, n, &recs, &cerr);
+	return ck_decode(&lw_codec_text, model, base, text, n, &recs, &cerr);
 }
 
 static const lw_record *decode_ok(const char *base, const char *text, int type)
 {
 	int rc = decode_n(base, text, strlen(text));
+	lw_path want = ck_path(base);
 	cr_assert_eq(rc, 0, "decode \"%s\" at %s failed at %zu: %s", text, base, cerr.offset,
 	             cerr.message);
 	cr_assert_eq(recs.n, 1);
-	cr_assert(lw_path_equal(&recs.items[0].path, &(lw_path){P(base).oid, P(base).iid,
-	                                                        P(base).rid, P(base).riid}));
+	cr_assert(lw_path_equal(&recs.items[0].path, &want));
 	cr_assert_eq(recs.items[0].type, type, "\"%s\" at %s: type %d, expected %d", text, base,
 	             recs.items[0].type, type);
 	return &recs.items[0];
@@ -107,22 +76,7 @@ static const lw_record *decode_ok(const char *base, const char *text, int type)
 
 static void decode_err(const char *base, const char *text, size_t offset, const char *what)
 {
-	int rc = decode_n(base, text, strlen(text));
-	cr_assert_eq(rc, LW_EINVAL, "decode \"%s\" at %s: expected an error, got %d", text, base,
-	             rc);
-	cr_assert_eq(cerr.offset, offset, "\"%s\": error offset %zu, expected %zu (%s)", text,
-	             cerr.offset, offset, cerr.message);
-	cr_assert_not_null(strstr(cerr.message, what), "error \"%s\" lacks \"%s\"", cerr.message,
-	                   what);
-}
-
-static lw_record *add(lw_records *r, const char *path, int type)
-{
-	lw_record *x = lw_records_add(r);
-	cr_assert_not_null(x);
-	x->path = P(path);
-	x->type = (uint8_t)type;
-	return x;
+	ck_decode_err(&lw_codec_text, model, base, text, strlen(text), &recs, &cerr, offset, what);
 }
 
 /* Encodes the one record at its own path. */
@@ -145,7 +99,7 @@ static const char *encode_rec(const lw_record *x)
 static const char *encode_float(double v)
 {
 	lw_records_clear(&recs);
-	add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = v;
+	ck_add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = v;
 	return encode_rec(&recs.items[0]);
 }
 
@@ -250,7 +204,7 @@ Test(text_decode, strings_links_and_unknown_resources)
 	x = decode_ok("/9999/0/77", "42", LW_TYPE_STRING);
 	cr_assert_arr_eq(x->v.s.data, "42", 2);
 	x = decode_ok("/4242/0/1", "x", LW_TYPE_STRING);
-	lw_path b = P("/3/0/9");
+	lw_path b = ck_path("/3/0/9");
 	lw_records_clear(&recs);
 	cr_assert_eq(lw_codec_text.decode(NULL, &b, (const uint8_t *)"100", 3, &recs, &cerr), 0);
 	cr_assert_eq(recs.items[0].type, LW_TYPE_STRING);
@@ -284,22 +238,22 @@ Test(text_decode, base64_forms)
 Test(text_encode, each_type)
 {
 	lw_records_clear(&recs);
-	add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = -42;
-	add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = INT64_MIN;
-	add(&recs, "/9999/0/2", LW_TYPE_UNSIGNED)->v.u = UINT64_MAX;
-	add(&recs, "/9999/0/4", LW_TYPE_BOOLEAN)->v.b = true;
-	add(&recs, "/9999/0/4", LW_TYPE_BOOLEAN)->v.b = false;
-	add(&recs, "/9999/0/6", LW_TYPE_TIME)->v.i = 1367491215;
-	lw_record *l = add(&recs, "/9999/0/7", LW_TYPE_OBJLNK);
+	ck_add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = -42;
+	ck_add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = INT64_MIN;
+	ck_add(&recs, "/9999/0/2", LW_TYPE_UNSIGNED)->v.u = UINT64_MAX;
+	ck_add(&recs, "/9999/0/4", LW_TYPE_BOOLEAN)->v.b = true;
+	ck_add(&recs, "/9999/0/4", LW_TYPE_BOOLEAN)->v.b = false;
+	ck_add(&recs, "/9999/0/6", LW_TYPE_TIME)->v.i = 1367491215;
+	lw_record *l = ck_add(&recs, "/9999/0/7", LW_TYPE_OBJLNK);
 	l->v.l.oid = 3303;
 	l->v.l.iid = 12;
-	lw_record *s = add(&recs, "/9999/0/8", LW_TYPE_CORELNK);
+	lw_record *s = ck_add(&recs, "/9999/0/8", LW_TYPE_CORELNK);
 	cr_assert_eq(lw_records_set_bytes(&recs, s, "</3/0>", 6), 0);
-	s = add(&recs, "/9999/0/5", LW_TYPE_OPAQUE);
+	s = ck_add(&recs, "/9999/0/5", LW_TYPE_OPAQUE);
 	cr_assert_eq(lw_records_set_bytes(&recs, s, "\xFB\xFF", 2), 0);
-	s = add(&recs, "/9999/0/5", LW_TYPE_OPAQUE);
+	s = ck_add(&recs, "/9999/0/5", LW_TYPE_OPAQUE);
 	cr_assert_eq(lw_records_set_bytes(&recs, s, "", 0), 0);
-	s = add(&recs, "/9999/0/0", LW_TYPE_STRING);
+	s = ck_add(&recs, "/9999/0/0", LW_TYPE_STRING);
 	cr_assert_eq(lw_records_set_bytes(&recs, s, "", 0), 0);
 	const char *want[] = {"-42", "-9223372036854775808", "18446744073709551615", "1", "0",
 	                      "1367491215", "3303:12", "</3/0>", "+/8=", "", ""};
@@ -403,21 +357,21 @@ Test(text_encode, round_trips)
 {
 	lw_records_clear(&back);
 	lw_record *x;
-	x = add(&back, "/9999/0/0", LW_TYPE_STRING);
+	x = ck_add(&back, "/9999/0/0", LW_TYPE_STRING);
 	cr_assert_eq(lw_records_set_bytes(&back, x, "caf\xC3\xA9", 5), 0);
-	add(&back, "/9999/0/1", LW_TYPE_INTEGER)->v.i = -9876543210LL;
-	add(&back, "/9999/0/2", LW_TYPE_UNSIGNED)->v.u = 12345678901234567890u;
-	add(&back, "/9999/0/3", LW_TYPE_FLOAT)->v.f = -273.15;
-	add(&back, "/9999/0/4", LW_TYPE_BOOLEAN)->v.b = true;
-	x = add(&back, "/9999/0/5", LW_TYPE_OPAQUE);
+	ck_add(&back, "/9999/0/1", LW_TYPE_INTEGER)->v.i = -9876543210LL;
+	ck_add(&back, "/9999/0/2", LW_TYPE_UNSIGNED)->v.u = 12345678901234567890u;
+	ck_add(&back, "/9999/0/3", LW_TYPE_FLOAT)->v.f = -273.15;
+	ck_add(&back, "/9999/0/4", LW_TYPE_BOOLEAN)->v.b = true;
+	x = ck_add(&back, "/9999/0/5", LW_TYPE_OPAQUE);
 	cr_assert_eq(lw_records_set_bytes(&back, x, "\x00\xFF\x10\x20", 4), 0);
-	add(&back, "/9999/0/6", LW_TYPE_TIME)->v.i = 1700000000;
-	x = add(&back, "/9999/0/7", LW_TYPE_OBJLNK);
+	ck_add(&back, "/9999/0/6", LW_TYPE_TIME)->v.i = 1700000000;
+	x = ck_add(&back, "/9999/0/7", LW_TYPE_OBJLNK);
 	x->v.l.oid = 1;
 	x->v.l.iid = 65534;
-	x = add(&back, "/9999/0/8", LW_TYPE_CORELNK);
+	x = ck_add(&back, "/9999/0/8", LW_TYPE_CORELNK);
 	cr_assert_eq(lw_records_set_bytes(&back, x, "</1/0>", 6), 0);
-	add(&back, "/9999/0/13/7", LW_TYPE_FLOAT)->v.f = 6.02214076e23;
+	ck_add(&back, "/9999/0/13/7", LW_TYPE_FLOAT)->v.f = 6.02214076e23;
 	for (size_t i = 0; i < back.n; i++) {
 		const lw_record *in = &back.items[i];
 		char base[LW_PATH_MAX_TEXT], text[128];
@@ -451,9 +405,9 @@ Test(text_encode, round_trips)
 Test(text_encode, appends_to_the_buffer)
 {
 	lw_records_clear(&recs);
-	add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = 5;
+	ck_add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = 5;
 	lw_buf_append(&buf, "x=", 2);
-	lw_path b = P("/9999/0/1");
+	lw_path b = ck_path("/9999/0/1");
 	cr_assert_eq(lw_codec_text.encode(model, &b, &recs, &buf, &cerr), 0);
 	cr_assert_eq(buf.len, 3);
 	cr_assert_arr_eq(buf.data, "x=5", 3);
@@ -468,8 +422,8 @@ Test(text_errors, not_a_resource)
 	decode_err("/", "x", 0, "/ is not a resource");
 	decode_err("/3/0/6", "1", 0, "/3/0/6 has multiple instances");
 	lw_records_clear(&recs);
-	add(&recs, "/3/0", LW_TYPE_INTEGER);
-	lw_path b = P("/3/0");
+	ck_add(&recs, "/3/0", LW_TYPE_INTEGER);
+	lw_path b = ck_path("/3/0");
 	cr_assert_eq(lw_codec_text.encode(model, &b, &recs, &buf, &cerr), LW_EINVAL);
 	cr_assert_not_null(strstr(cerr.message, "is not a resource"));
 }
@@ -537,19 +491,19 @@ Test(text_errors, malformed_base64)
 
 Test(text_errors, encode_what_text_cannot_carry)
 {
-	lw_path b = P("/9999/0/3");
+	lw_path b = ck_path("/9999/0/3");
 	lw_records_clear(&recs);
 	cr_assert_eq(lw_codec_text.encode(model, &b, &recs, &buf, &cerr), LW_EINVAL);
 	cr_assert_not_null(strstr(cerr.message, "exactly one value (0 records given)"));
 
-	add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = 1;
-	add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = 2;
+	ck_add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = 1;
+	ck_add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = 2;
 	cr_assert_eq(lw_codec_text.encode(model, &b, &recs, &buf, &cerr), LW_EINVAL);
 	cr_assert_eq(cerr.offset, 1);
 	cr_assert_not_null(strstr(cerr.message, "exactly one value (2 records given)"));
 
 	lw_records_clear(&recs);
-	add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = NAN;
+	ck_add(&recs, "/9999/0/3", LW_TYPE_FLOAT)->v.f = NAN;
 	cr_assert_eq(lw_codec_text.encode(model, &b, &recs, &buf, &cerr), LW_EINVAL);
 	cr_assert_str_eq(cerr.message, "NaN has no text form");
 	recs.items[0].v.f = -INFINITY;
@@ -557,12 +511,12 @@ Test(text_errors, encode_what_text_cannot_carry)
 	cr_assert_str_eq(cerr.message, "infinity has no text form");
 
 	lw_records_clear(&recs);
-	add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = 1;
+	ck_add(&recs, "/9999/0/1", LW_TYPE_INTEGER)->v.i = 1;
 	cr_assert_eq(lw_codec_text.encode(model, &b, &recs, &buf, &cerr), LW_EINVAL);
 	cr_assert_str_eq(cerr.message, "record /9999/0/1 is not the request path /9999/0/3");
 
 	lw_records_clear(&recs);
-	add(&recs, "/9999/0/3", LW_TYPE_NONE);
+	ck_add(&recs, "/9999/0/3", LW_TYPE_NONE);
 	cr_assert_eq(lw_codec_text.encode(model, &b, &recs, &buf, &cerr), LW_EINVAL);
 	cr_assert_str_eq(cerr.message, "record /9999/0/3 has no value to write");
 	cr_assert_eq(buf.len, 0);
@@ -570,13 +524,13 @@ Test(text_errors, encode_what_text_cannot_carry)
 
 Test(text_errors, too_many_records)
 {
-	lw_path b = P("/9999/0/1");
+	lw_path b = ck_path("/9999/0/1");
 	recs.max_items = 1;
 	cr_assert_eq(lw_codec_text.decode(model, &b, (const uint8_t *)"1", 1, &recs, &cerr), 0);
 	cr_assert_eq(lw_codec_text.decode(model, &b, (const uint8_t *)"2", 1, &recs, &cerr),
 	             LW_EINVAL);
 	cr_assert_str_eq(cerr.message, "too many records (limit 1)");
-	b = P("/9999/0/5");
+	b = ck_path("/9999/0/5");
 	cr_assert_eq(lw_codec_text.decode(model, &b, (const uint8_t *)"AA==", 4, &recs, &cerr),
 	             LW_EINVAL);
 	cr_assert_str_eq(cerr.message, "too many records (limit 1)");
@@ -587,32 +541,16 @@ Test(text_errors, too_many_records)
 
 Test(text_plugin, registers_content_format_0)
 {
-	char *so = th_strdupf("%s/plugins/codec-text/.libs/codec-text.so", th_builddir());
-	cr_assert_eq(access(so, R_OK), 0, "%s is missing: build plugins/codec-text/codec-text.la",
-	             so);
-	struct lw_events events;
-	struct lw_config cfg;
-	struct lw_plugins ps = {0};
-	char err[512] = "";
-	lw_log_set_level(LW_LOG_WARN);
-	lw_events_init(&events);
-	struct lw_plugin_host host = {&events, NULL, "/nonexistent"};
-	lw_config_defaults(&cfg);
-	free(cfg.plugins);
-	cfg.plugins = strdup(so);
-	cr_assert_eq(lw_plugins_load(&ps, &cfg, &host, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(lw_plugins_start(&ps, err, sizeof(err)), 0, "%s", err);
-	cr_assert_str_eq(ps.head->desc->name, "codec-text");
+	struct ck_plugin pl;
+	ck_plugin_load(&pl, "codec-text");
 	const struct lw_codec *c = lw_codec_by_format(LW_CF_TEXT);
 	cr_assert_not_null(c);
 	cr_assert_eq(lw_codec_by_name("text"), c);
 	cr_assert_str_eq(c->media_type, "text/plain");
-	lw_path b = P("/3/0/9");
+	lw_path b = ck_path("/3/0/9");
 	cr_assert_eq(c->decode(model, &b, (const uint8_t *)"100", 3, &recs, &cerr), 0);
 	cr_assert_eq(recs.items[0].type, LW_TYPE_INTEGER);
 	cr_assert_eq(recs.items[0].v.i, 100);
-	lw_plugins_unload(&ps);
+	ck_plugin_unload(&pl);
 	cr_assert_null(lw_codec_by_format(LW_CF_TEXT), "the codec outlived its plugin");
-	lw_events_free(&events);
-	lw_config_free(&cfg);
 }

@@ -19,69 +19,60 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "events.h"
-#include "helpers.h"
-#include "log.h"
-#include "plugin.h"
+#include "codec_testkit.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/codecs.h"
-#include "lwm2m/ddf.h"
 #include "lwm2m/error.h"
 #include "lwm2m/model_int.h"
 #include "../../plugins/codec-tlv/tlv.h"
 
 /* ---- the model ---- */
 
-#define RES(id_, type_, multiple_) {.id = (id_), .type = (type_), .multiple = (multiple_), \
-                                    .name = "r", .range = "", .units = "", .description = ""}
-
 static const struct lw_resource_def server_res[] = {
-	RES(0, LW_TYPE_INTEGER, 0), RES(1, LW_TYPE_INTEGER, 0), RES(2, LW_TYPE_INTEGER, 0),
-	RES(3, LW_TYPE_INTEGER, 0), RES(4, LW_TYPE_NONE, 0),    RES(5, LW_TYPE_INTEGER, 0),
-	RES(6, LW_TYPE_BOOLEAN, 0), RES(7, LW_TYPE_STRING, 0),  RES(8, LW_TYPE_NONE, 0),
+	CK_RES(0, LW_TYPE_INTEGER, 0), CK_RES(1, LW_TYPE_INTEGER, 0), CK_RES(2, LW_TYPE_INTEGER, 0),
+	CK_RES(3, LW_TYPE_INTEGER, 0), CK_RES(4, LW_TYPE_NONE, 0),    CK_RES(5, LW_TYPE_INTEGER, 0),
+	CK_RES(6, LW_TYPE_BOOLEAN, 0), CK_RES(7, LW_TYPE_STRING, 0),  CK_RES(8, LW_TYPE_NONE, 0),
 };
 static const struct lw_resource_def acl_res[] = {
-	RES(0, LW_TYPE_INTEGER, 0), RES(1, LW_TYPE_INTEGER, 0),
-	RES(2, LW_TYPE_INTEGER, 1), RES(3, LW_TYPE_INTEGER, 0),
+	CK_RES(0, LW_TYPE_INTEGER, 0), CK_RES(1, LW_TYPE_INTEGER, 0),
+	CK_RES(2, LW_TYPE_INTEGER, 1), CK_RES(3, LW_TYPE_INTEGER, 0),
 };
 static const struct lw_resource_def device_res[] = {
-	RES(0, LW_TYPE_STRING, 0),   RES(1, LW_TYPE_STRING, 0),  RES(2, LW_TYPE_STRING, 0),
-	RES(3, LW_TYPE_STRING, 0),   RES(4, LW_TYPE_NONE, 0),    RES(5, LW_TYPE_NONE, 0),
-	RES(6, LW_TYPE_INTEGER, 1),  RES(7, LW_TYPE_INTEGER, 1), RES(8, LW_TYPE_INTEGER, 1),
-	RES(9, LW_TYPE_INTEGER, 0),  RES(10, LW_TYPE_INTEGER, 0), RES(11, LW_TYPE_INTEGER, 1),
-	RES(12, LW_TYPE_NONE, 0),    RES(13, LW_TYPE_TIME, 0),   RES(14, LW_TYPE_STRING, 0),
-	RES(15, LW_TYPE_STRING, 0),  RES(16, LW_TYPE_STRING, 0), RES(17, LW_TYPE_STRING, 0),
-	RES(18, LW_TYPE_STRING, 0),  RES(19, LW_TYPE_STRING, 0), RES(20, LW_TYPE_INTEGER, 0),
-	RES(21, LW_TYPE_INTEGER, 0), RES(22, LW_TYPE_OBJLNK, 1),
+	CK_RES(0, LW_TYPE_STRING, 0),   CK_RES(1, LW_TYPE_STRING, 0),   CK_RES(2, LW_TYPE_STRING, 0),
+	CK_RES(3, LW_TYPE_STRING, 0),   CK_RES(4, LW_TYPE_NONE, 0),     CK_RES(5, LW_TYPE_NONE, 0),
+	CK_RES(6, LW_TYPE_INTEGER, 1),  CK_RES(7, LW_TYPE_INTEGER, 1),  CK_RES(8, LW_TYPE_INTEGER, 1),
+	CK_RES(9, LW_TYPE_INTEGER, 0),  CK_RES(10, LW_TYPE_INTEGER, 0), CK_RES(11, LW_TYPE_INTEGER, 1),
+	CK_RES(12, LW_TYPE_NONE, 0),    CK_RES(13, LW_TYPE_TIME, 0),    CK_RES(14, LW_TYPE_STRING, 0),
+	CK_RES(15, LW_TYPE_STRING, 0),  CK_RES(16, LW_TYPE_STRING, 0),  CK_RES(17, LW_TYPE_STRING, 0),
+	CK_RES(18, LW_TYPE_STRING, 0),  CK_RES(19, LW_TYPE_STRING, 0),  CK_RES(20, LW_TYPE_INTEGER, 0),
+	CK_RES(21, LW_TYPE_INTEGER, 0), CK_RES(22, LW_TYPE_OBJLNK, 1),
 };
 /* Objects 65 and 66 of the Object Link examples (Core 7.4.3.3). */
 static const struct lw_resource_def obj65_res[] = {
-	RES(0, LW_TYPE_OBJLNK, 1), RES(1, LW_TYPE_STRING, 0), RES(2, LW_TYPE_INTEGER, 0),
+	CK_RES(0, LW_TYPE_OBJLNK, 1), CK_RES(1, LW_TYPE_STRING, 0), CK_RES(2, LW_TYPE_INTEGER, 0),
 };
 static const struct lw_resource_def obj66_res[] = {
-	RES(0, LW_TYPE_STRING, 0), RES(1, LW_TYPE_STRING, 0), RES(2, LW_TYPE_OBJLNK, 0),
+	CK_RES(0, LW_TYPE_STRING, 0), CK_RES(1, LW_TYPE_STRING, 0), CK_RES(2, LW_TYPE_OBJLNK, 0),
 };
 /* One resource per type, single and multiple, and ids past 255. */
 static const struct lw_resource_def all_res[] = {
-	RES(0, LW_TYPE_STRING, 0),    RES(1, LW_TYPE_INTEGER, 0),  RES(2, LW_TYPE_UNSIGNED, 0),
-	RES(3, LW_TYPE_FLOAT, 0),     RES(4, LW_TYPE_BOOLEAN, 0),  RES(5, LW_TYPE_OPAQUE, 0),
-	RES(6, LW_TYPE_TIME, 0),      RES(7, LW_TYPE_OBJLNK, 0),   RES(8, LW_TYPE_CORELNK, 0),
-	RES(9, LW_TYPE_NONE, 0),      RES(10, LW_TYPE_STRING, 1),  RES(11, LW_TYPE_INTEGER, 1),
-	RES(12, LW_TYPE_UNSIGNED, 1), RES(13, LW_TYPE_FLOAT, 1),   RES(14, LW_TYPE_BOOLEAN, 1),
-	RES(15, LW_TYPE_OPAQUE, 1),   RES(16, LW_TYPE_TIME, 1),    RES(17, LW_TYPE_OBJLNK, 1),
-	RES(18, LW_TYPE_CORELNK, 1),  RES(300, LW_TYPE_STRING, 0), RES(301, LW_TYPE_INTEGER, 1),
+	CK_RES(0, LW_TYPE_STRING, 0),    CK_RES(1, LW_TYPE_INTEGER, 0),
+	CK_RES(2, LW_TYPE_UNSIGNED, 0),  CK_RES(3, LW_TYPE_FLOAT, 0),
+	CK_RES(4, LW_TYPE_BOOLEAN, 0),   CK_RES(5, LW_TYPE_OPAQUE, 0),
+	CK_RES(6, LW_TYPE_TIME, 0),      CK_RES(7, LW_TYPE_OBJLNK, 0),
+	CK_RES(8, LW_TYPE_CORELNK, 0),   CK_RES(9, LW_TYPE_NONE, 0),
+	CK_RES(10, LW_TYPE_STRING, 1),   CK_RES(11, LW_TYPE_INTEGER, 1),
+	CK_RES(12, LW_TYPE_UNSIGNED, 1), CK_RES(13, LW_TYPE_FLOAT, 1),
+	CK_RES(14, LW_TYPE_BOOLEAN, 1),  CK_RES(15, LW_TYPE_OPAQUE, 1),
+	CK_RES(16, LW_TYPE_TIME, 1),     CK_RES(17, LW_TYPE_OBJLNK, 1),
+	CK_RES(18, LW_TYPE_CORELNK, 1),  CK_RES(300, LW_TYPE_STRING, 0),
+	CK_RES(301, LW_TYPE_INTEGER, 1),
 };
 
-#define OBJ(id_, multiple_, res_) {.id = (id_), .multiple = (multiple_), .name = "o",            \
-                                   .version = "1.0", .lwm2m_version = "1.0", .urn = "",      \
-                                   .description = "", .n_resources = sizeof(res_) / sizeof((res_)[0]), \
-                                   .resources = (res_), .source = "test"}
-
 static struct lw_object_def objects[] = {
-	OBJ(1, 1, server_res), OBJ(2, 1, acl_res), OBJ(3, 0, device_res),
-	OBJ(65, 1, obj65_res), OBJ(66, 1, obj66_res), OBJ(9999, 1, all_res),
-	OBJ(9998, 0, all_res),
+	CK_OBJ(1, 1, server_res), CK_OBJ(2, 1, acl_res), CK_OBJ(3, 0, device_res),
+	CK_OBJ(65, 1, obj65_res), CK_OBJ(66, 1, obj66_res), CK_OBJ(9999, 1, all_res),
+	CK_OBJ(9998, 0, all_res),
 };
 
 static lw_model *model;
@@ -91,24 +82,14 @@ static struct lw_codec_error cerr;
 
 static void setup(void)
 {
-	model = lw_model_new();
-	cr_assert_not_null(model);
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		cr_assert_eq(lw_model_add(model, &objects[i], NULL), 0);
-	lw_records_init(&recs);
-	lw_records_init(&back);
-	lw_buf_init(&buf);
-	memset(&cerr, 0, sizeof(cerr));
+	model = ck_model(objects, CK_COUNT(objects));
+	ck_state_init(&recs, &back, &buf, &cerr);
 }
 
 static void teardown(void)
 {
 	lw_model_free(model);
-	lw_records_free(&recs);
-	lw_records_free(&back);
-	lw_buf_free(&buf);
-	th_cleanup();
-	th_check_leaks();
+	ck_state_free(&recs, &back, &buf);
 }
 
 TestSuite(tlv_spec, .init = setup, .fini = teardown);
@@ -119,231 +100,67 @@ TestSuite(tlv_errors, .init = setup, .fini = teardown);
 TestSuite(tlv_models, .init = setup, .fini = teardown);
 TestSuite(tlv_plugin, .init = setup, .fini = teardown);
 
-/* ---- helpers ---- */
-
-static lw_path P(const char *s)
-{
-	lw_path p;
-	const char *why = NULL;
-	cr_assert_eq(lw_path_parse(s, strlen(s), &p, &why), 0, "bad path %s: %s", s, why);
-	return p;
-}
-
-/* Hex digits to bytes; spaces and newlines between bytes are ignored. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-	while (*s) {
-		if (*s == ' ' || *s == '\n') {
-			s++;
-			continue;
-		}
-		cr_assert(n < cap, "hex too long");
-		cr_assert_eq(sscanf(s, "%2x", &v), 1, "bad hex at \"%.8s\"", s);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
+/* ---- the codec steps on this file's state: hex in hexbuf, recs, buf, cerr ---- */
 
 static uint8_t hexbuf[1 << 17];
 
 static int decode_with(const struct lw_codec *c, const lw_model *m, const char *base,
                        const char *hex)
 {
-	size_t n = unhex(hex, hexbuf, sizeof(hexbuf));
-	lw_path b = P(base);
 	lw_records_clear(&recs);
-	return c->decode(m, &b, hexbuf, n, &recs, &cerr);
+	return ck_decode(c, m, base, hexbuf, ck_unhex(hex, hexbuf, sizeof(hexbuf)), &recs, &cerr);
 }
 
 static void decode_ok(const char *base, const char *hex)
 {
-	int rc = decode_with(&lw_codec_tlv, model, base, hex);
-	cr_assert_eq(rc, 0, "decode at %s failed at %zu: %s", base, cerr.offset, cerr.message);
+	lw_records_clear(&recs);
+	ck_decode_ok(&lw_codec_tlv, model, base, hexbuf, ck_unhex(hex, hexbuf, sizeof(hexbuf)),
+	             &recs, &cerr);
 }
 
 static void decode_err(const char *base, const char *hex, size_t offset, const char *what)
 {
-	int rc = decode_with(&lw_codec_tlv, model, base, hex);
-	cr_assert_eq(rc, LW_EINVAL, "decode at %s: expected an error, got %d", base, rc);
-	cr_assert_eq(cerr.offset, offset, "error offset %zu, expected %zu (%s)", cerr.offset,
-	             offset, cerr.message);
-	cr_assert_not_null(strstr(cerr.message, what), "error \"%s\" lacks \"%s\"", cerr.message,
-	                   what);
-}
-
-/* Hex text in one of two alternating buffers (a message shows two). */
-static char *to_hex(const uint8_t *d, size_t n)
-{
-	static char bufs[2][1 << 17];
-	static int which;
-	char *out = bufs[which ^= 1];
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 4 < sizeof(bufs[0]); i++)
-		k += (size_t)sprintf(out + k, "%s%02X", i ? " " : "", d[i]);
-	out[k] = '\0';
-	return out;
+	ck_decode_err(&lw_codec_tlv, model, base, hexbuf, ck_unhex(hex, hexbuf, sizeof(hexbuf)),
+	              &recs, &cerr, offset, what);
 }
 
 /* Encodes records at base and compares with the expected hex. */
 static void encode_is(const lw_records *in, const char *base, const char *hex)
 {
 	static uint8_t want[1 << 17];
-	size_t n = unhex(hex, want, sizeof(want));
-	lw_path b = P(base);
-	buf.len = 0;
-	int rc = lw_codec_tlv.encode(model, &b, in, &buf, &cerr);
-	cr_assert_eq(rc, 0, "encode at %s failed (record %zu): %s", base, cerr.offset,
-	             cerr.message);
-	char *got = to_hex(buf.data, buf.len);
-	cr_assert(buf.len == n && (n == 0 || memcmp(buf.data, want, n) == 0),
-	          "encode at %s:\n got  %s\n want %s", base, got, to_hex(want, n));
+	size_t n = ck_unhex(hex, want, sizeof(want));
+	ck_encode_is(&lw_codec_tlv, model, base, in, &buf, &cerr, want, n);
 }
 
 static void encode_err(const lw_records *in, const char *base, size_t index, const char *what)
 {
-	lw_path b = P(base);
-	buf.len = 0;
-	int rc = lw_codec_tlv.encode(model, &b, in, &buf, &cerr);
-	cr_assert_eq(rc, LW_EINVAL, "encode at %s: expected an error, got %d", base, rc);
-	cr_assert_eq(cerr.offset, index, "error index %zu, expected %zu (%s)", cerr.offset, index,
-	             cerr.message);
-	cr_assert_not_null(strstr(cerr.message, what), "error \"%s\" lacks \"%s\"", cerr.message,
-	                   what);
-	cr_assert_eq(buf.len, 0, "a failed encode left %zu bytes", buf.len);
-}
-
-static lw_record *add(lw_records *r, const char *path, int type)
-{
-	lw_record *x = lw_records_add(r);
-	cr_assert_not_null(x);
-	x->path = P(path);
-	x->type = (uint8_t)type;
-	return x;
-}
-
-static void add_str(lw_records *r, const char *path, int type, const char *s, size_t n)
-{
-	lw_record *x = add(r, path, type);
-	cr_assert_eq(lw_records_set_bytes(r, x, s, n), 0);
-}
-
-static void add_int(lw_records *r, const char *path, int64_t v)
-{
-	add(r, path, LW_TYPE_INTEGER)->v.i = v;
-}
-
-static void add_uint(lw_records *r, const char *path, uint64_t v)
-{
-	add(r, path, LW_TYPE_UNSIGNED)->v.u = v;
-}
-
-static void add_float(lw_records *r, const char *path, double v)
-{
-	add(r, path, LW_TYPE_FLOAT)->v.f = v;
-}
-
-static void add_bool(lw_records *r, const char *path, int v)
-{
-	add(r, path, LW_TYPE_BOOLEAN)->v.b = v != 0;
-}
-
-static void add_time(lw_records *r, const char *path, int64_t v)
-{
-	add(r, path, LW_TYPE_TIME)->v.i = v;
-}
-
-static void add_objlnk(lw_records *r, const char *path, uint16_t oid, uint16_t iid)
-{
-	lw_record *x = add(r, path, LW_TYPE_OBJLNK);
-	x->v.l.oid = oid;
-	x->v.l.iid = iid;
-}
-
-static void assert_path(const lw_record *x, const char *path)
-{
-	char got[LW_PATH_MAX_TEXT];
-	lw_path_format(&x->path, got, sizeof(got));
-	cr_assert_str_eq(got, path);
+	ck_encode_err(&lw_codec_tlv, model, base, in, &buf, &cerr, index, what);
 }
 
 static void assert_str_rec(size_t i, const char *path, int type, const char *s)
 {
 	cr_assert_lt(i, recs.n);
-	const lw_record *x = &recs.items[i];
-	assert_path(x, path);
-	cr_assert_eq(x->type, type, "%s: type %d, expected %d", path, x->type, type);
-	cr_assert_eq(x->v.s.len, strlen(s), "%s: length %zu", path, x->v.s.len);
-	cr_assert_arr_eq(x->v.s.data, s, x->v.s.len);
+	ck_assert_str_rec(&recs.items[i], path, type, s);
 }
 
 static void assert_int_rec(size_t i, const char *path, int type, int64_t v)
 {
 	cr_assert_lt(i, recs.n);
-	const lw_record *x = &recs.items[i];
-	assert_path(x, path);
-	cr_assert_eq(x->type, type, "%s: type %d, expected %d", path, x->type, type);
-	cr_assert_eq(x->v.i, v, "%s: %lld, expected %lld", path, (long long)x->v.i, (long long)v);
+	ck_assert_int_rec(&recs.items[i], path, type, v);
 }
 
 static void assert_objlnk_rec(size_t i, const char *path, uint16_t oid, uint16_t iid)
 {
 	cr_assert_lt(i, recs.n);
-	const lw_record *x = &recs.items[i];
-	assert_path(x, path);
-	cr_assert_eq(x->type, LW_TYPE_OBJLNK);
-	cr_assert_eq(x->v.l.oid, oid);
-	cr_assert_eq(x->v.l.iid, iid);
+	ck_assert_objlnk_rec(&recs.items[i], path, oid, iid);
 }
 
-static int same_value(const lw_record *a, const lw_record *b)
-{
-	if (!lw_path_equal(&a->path, &b->path) || a->type != b->type)
-		return 0;
-	switch (a->type) {
-	case LW_TYPE_STRING:
-	case LW_TYPE_OPAQUE:
-	case LW_TYPE_CORELNK:
-		return a->v.s.len == b->v.s.len &&
-		       (a->v.s.len == 0 || memcmp(a->v.s.data, b->v.s.data, a->v.s.len) == 0);
-	case LW_TYPE_INTEGER:
-	case LW_TYPE_TIME:
-		return a->v.i == b->v.i;
-	case LW_TYPE_UNSIGNED:
-		return a->v.u == b->v.u;
-	case LW_TYPE_FLOAT:
-		return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-	case LW_TYPE_BOOLEAN:
-		return a->v.b == b->v.b;
-	case LW_TYPE_OBJLNK:
-		return a->v.l.oid == b->v.l.oid && a->v.l.iid == b->v.l.iid;
-	default:
-		return 1;
-	}
-}
-
-/* records -> bytes -> records gives the same records (in path order). */
+/* records -> bytes -> records gives the same records (in path order, and
+ * in is left sorted so). */
 static void round_trip(lw_records *in, const char *base)
 {
-	lw_path b = P(base);
-	buf.len = 0;
-	int rc = lw_codec_tlv.encode(model, &b, in, &buf, &cerr);
-	cr_assert_eq(rc, 0, "encode at %s (record %zu): %s", base, cerr.offset, cerr.message);
-	lw_records_clear(&back);
-	rc = lw_codec_tlv.decode(model, &b, buf.data, buf.len, &back, &cerr);
-	cr_assert_eq(rc, 0, "decode of %s at %s failed at %zu: %s", to_hex(buf.data, buf.len), base,
-	             cerr.offset, cerr.message);
+	ck_round_trip(&lw_codec_tlv, model, base, in, &buf, &back, &cerr, CK_SORTED);
 	lw_records_sort(in);
-	cr_assert_eq(back.n, in->n, "%zu records back, %zu sent (%s)", back.n, in->n,
-	             to_hex(buf.data, buf.len));
-	for (size_t i = 0; i < in->n; i++) {
-		char pt[LW_PATH_MAX_TEXT];
-		lw_path_format(&in->items[i].path, pt, sizeof(pt));
-		cr_assert(same_value(&in->items[i], &back.items[i]), "record %zu (%s) differs", i,
-		          pt);
-	}
 }
 
 /* ---- Core specification examples ---- */
@@ -367,36 +184,10 @@ static const char device_instance[] =
 	"C6 0E 2B 30 32 3A 30 30\n"                                                 /* 14 */
 	"C1 10 55\n";                                                               /* 16 */
 
-static void assert_device_records(const char *prefix)
-{
-	char p[32][32];
-	const char *tail[] = {"0", "1", "2", "3", "6/0", "6/1", "7/0", "7/1", "8/0", "8/1",
-	                      "9", "10", "11/0", "13", "14", "16"};
-	for (size_t i = 0; i < 16; i++)
-		snprintf(p[i], sizeof(p[i]), "%s/%s", prefix, tail[i]);
-	cr_assert_eq(recs.n, 16);
-	assert_str_rec(0, p[0], LW_TYPE_STRING, "Open Mobile Alliance");
-	assert_str_rec(1, p[1], LW_TYPE_STRING, "Lightweight M2M Client");
-	assert_str_rec(2, p[2], LW_TYPE_STRING, "345000123");
-	assert_str_rec(3, p[3], LW_TYPE_STRING, "1.0");
-	assert_int_rec(4, p[4], LW_TYPE_INTEGER, 1);
-	assert_int_rec(5, p[5], LW_TYPE_INTEGER, 5);
-	assert_int_rec(6, p[6], LW_TYPE_INTEGER, 3800);
-	assert_int_rec(7, p[7], LW_TYPE_INTEGER, 5000);
-	assert_int_rec(8, p[8], LW_TYPE_INTEGER, 125);
-	assert_int_rec(9, p[9], LW_TYPE_INTEGER, 900);
-	assert_int_rec(10, p[10], LW_TYPE_INTEGER, 100);
-	assert_int_rec(11, p[11], LW_TYPE_INTEGER, 15);
-	assert_int_rec(12, p[12], LW_TYPE_INTEGER, 0);
-	assert_int_rec(13, p[13], LW_TYPE_TIME, 1367491215);
-	assert_str_rec(14, p[14], LW_TYPE_STRING, "+02:00");
-	assert_str_rec(15, p[15], LW_TYPE_STRING, "U");
-}
-
 Test(tlv_spec, single_object_instance_device)
 {
 	decode_ok("/3/0", device_instance);
-	assert_device_records("/3/0");
+	ck_assert_device_instance(&recs, "/3/0");
 	encode_is(&recs, "/3/0", device_instance);
 }
 
@@ -410,7 +201,7 @@ Test(tlv_spec, single_instance_object_device)
 	char hex[2048];
 	snprintf(hex, sizeof(hex), "08 00 79\n%s", device_instance);
 	decode_ok("/3", hex);
-	assert_device_records("/3/0");
+	ck_assert_device_instance(&recs, "/3/0");
 	encode_is(&recs, "/3", hex);
 }
 
@@ -455,7 +246,7 @@ Test(tlv_spec, multiple_instances_object_one_instance_server)
 	assert_int_rec(1, "/1/0/1", LW_TYPE_INTEGER, 86400);
 	cr_assert_eq(recs.items[2].type, LW_TYPE_BOOLEAN);
 	cr_assert(recs.items[2].v.b);
-	assert_path(&recs.items[2], "/1/0/6");
+	ck_assert_path(&recs.items[2], "/1/0/6");
 	assert_str_rec(3, "/1/0/7", LW_TYPE_STRING, "U");
 	encode_is(&recs, "/1", server_one_instance);
 }
@@ -517,10 +308,10 @@ Test(tlv_spec, legacy_number_same_bytes)
 	cr_assert_str_eq(lw_codec_tlv.media_type, "application/vnd.oma.lwm2m+tlv");
 	cr_assert_eq(decode_with(&lw_codec_tlv_legacy, model, "/2", acl_two_instances), 0);
 	cr_assert_eq(recs.n, 9);
-	lw_path b = P("/2");
+	lw_path b = ck_path("/2");
 	cr_assert_eq(lw_codec_tlv_legacy.encode(model, &b, &recs, &buf, &cerr), 0);
 	uint8_t want[64];
-	size_t n = unhex(acl_two_instances, want, sizeof(want));
+	size_t n = ck_unhex(acl_two_instances, want, sizeof(want));
 	cr_assert_eq(buf.len, n);
 	cr_assert_arr_eq(buf.data, want, n);
 	cr_assert_eq(lw_codecs_add(NULL, &lw_codec_tlv), 0);
@@ -580,7 +371,7 @@ Test(tlv_decode, wrappers_matching_the_request_path)
 Test(tlv_decode, single_instance_object_without_instance_tlv)
 {
 	decode_ok("/3", device_instance);
-	assert_device_records("/3/0");
+	ck_assert_device_instance(&recs, "/3/0");
 }
 
 Test(tlv_decode, unknown_resources_are_opaque)
@@ -704,13 +495,13 @@ Test(tlv_decode, empty_containers)
 {
 	decode_ok("/3/0", "C1 09 64 80 0B");
 	cr_assert_eq(recs.n, 2);
-	assert_path(&recs.items[1], "/3/0/11");
+	ck_assert_path(&recs.items[1], "/3/0/11");
 	cr_assert_eq(recs.items[1].type, LW_TYPE_NONE);
 	encode_is(&recs, "/3/0", "C1 09 64 80 0B");
 
 	decode_ok("/2", "08 00 00 08 01 03 C1 03 7F");
 	cr_assert_eq(recs.n, 2);
-	assert_path(&recs.items[0], "/2/0");
+	ck_assert_path(&recs.items[0], "/2/0");
 	cr_assert_eq(recs.items[0].type, LW_TYPE_NONE);
 	assert_int_rec(1, "/2/1/3", LW_TYPE_INTEGER, 127);
 	encode_is(&recs, "/2", "00 00 03 01 C1 03 7F");
@@ -721,7 +512,7 @@ Test(tlv_decode, empty_containers)
 	/* Whatever the model says of the resource: a record without a value
 	 * has no other TLV form, and reads back the same. */
 	lw_records_clear(&recs);
-	add(&recs, "/3/0/9", LW_TYPE_NONE);
+	ck_add(&recs, "/3/0/9", LW_TYPE_NONE);
 	encode_is(&recs, "/3/0/9", "80 09");
 	decode_ok("/3/0/9", "80 09");
 	cr_assert_eq(recs.n, 1);
@@ -745,7 +536,7 @@ Test(tlv_decode, unordered_ids)
 Test(tlv_decode, appends_to_existing_records)
 {
 	decode_ok("/3/0/9", "C1 09 64");
-	lw_path b = P("/3/0/10");
+	lw_path b = ck_path("/3/0/10");
 	uint8_t more[] = {0xC1, 0x0A, 0x0F};
 	cr_assert_eq(lw_codec_tlv.decode(model, &b, more, sizeof(more), &recs, &cerr), 0);
 	cr_assert_eq(recs.n, 2);
@@ -760,8 +551,8 @@ Test(tlv_encode, shortest_identifier_and_length)
 	static char s[70000];
 	memset(s, 'x', sizeof(s));
 	lw_records_clear(&recs);
-	add_str(&recs, "/9999/0/0", LW_TYPE_STRING, s, 7);
-	lw_path b = P("/9999/0/0");
+	ck_add_str(&recs, "/9999/0/0", LW_TYPE_STRING, s, 7);
+	lw_path b = ck_path("/9999/0/0");
 	cr_assert_eq(lw_codec_tlv.encode(model, &b, &recs, &buf, &cerr), 0);
 	cr_assert_eq(buf.len, 9);
 	cr_assert_eq(buf.data[0], 0xC7);
@@ -782,11 +573,11 @@ Test(tlv_encode, shortest_identifier_and_length)
 	}
 
 	lw_records_clear(&recs);
-	add_str(&recs, "/9999/0/300", LW_TYPE_STRING, "ab", 2);
+	ck_add_str(&recs, "/9999/0/300", LW_TYPE_STRING, "ab", 2);
 	encode_is(&recs, "/9999/0", "E2 01 2C 61 62");
 	lw_records_clear(&recs);
-	add_int(&recs, "/9999/0/301/255", 1);
-	add_int(&recs, "/9999/0/301/256", 2);
+	ck_add_int(&recs, "/9999/0/301/255", 1);
+	ck_add_int(&recs, "/9999/0/301/256", 2);
 	encode_is(&recs, "/9999/0/301", "A7 01 2D 41 FF 01 61 01 00 02");
 }
 
@@ -809,15 +600,15 @@ Test(tlv_encode, integers_in_the_fewest_bytes)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		lw_records_clear(&recs);
-		add_int(&recs, "/9999/0/1", cases[i].v);
+		ck_add_int(&recs, "/9999/0/1", cases[i].v);
 		encode_is(&recs, "/9999/0", cases[i].hex);
 		lw_records_clear(&recs);
-		add_time(&recs, "/9999/0/6", cases[i].v);
-		lw_path b = P("/9999/0");
+		ck_add_time(&recs, "/9999/0/6", cases[i].v);
+		lw_path b = ck_path("/9999/0");
 		buf.len = 0;
 		cr_assert_eq(lw_codec_tlv.encode(model, &b, &recs, &buf, &cerr), 0);
 		cr_assert_eq(buf.data[1], 6);
-		cr_assert_eq(buf.len, unhex(cases[i].hex, hexbuf, sizeof(hexbuf)));
+		cr_assert_eq(buf.len, ck_unhex(cases[i].hex, hexbuf, sizeof(hexbuf)));
 	}
 }
 
@@ -837,10 +628,10 @@ Test(tlv_encode, unsigned_widths)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		lw_records_clear(&recs);
-		add_uint(&recs, "/9999/0/2", cases[i].v);
+		ck_add_uint(&recs, "/9999/0/2", cases[i].v);
 		encode_is(&recs, "/9999/0", cases[i].as_unsigned);
 		lw_records_clear(&recs);
-		add_uint(&recs, "/9999/0/99", cases[i].v);
+		ck_add_uint(&recs, "/9999/0/99", cases[i].v);
 		encode_is(&recs, "/9999/0", cases[i].elsewhere);
 	}
 }
@@ -862,12 +653,12 @@ Test(tlv_encode, floats_in_four_bytes_only_when_exact)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		lw_records_clear(&recs);
-		add_float(&recs, "/9999/0/3", cases[i].v);
+		ck_add_float(&recs, "/9999/0/3", cases[i].v);
 		encode_is(&recs, "/9999/0", cases[i].hex);
 	}
 	lw_records_clear(&recs);
-	add_float(&recs, "/9999/0/3", NAN);
-	lw_path b = P("/9999/0");
+	ck_add_float(&recs, "/9999/0/3", NAN);
+	lw_path b = ck_path("/9999/0");
 	buf.len = 0;
 	cr_assert_eq(lw_codec_tlv.encode(model, &b, &recs, &buf, &cerr), 0);
 	cr_assert_eq(buf.len, 11, "NaN keeps its 8 bytes");
@@ -876,20 +667,20 @@ Test(tlv_encode, floats_in_four_bytes_only_when_exact)
 Test(tlv_encode, sorts_and_groups_unsorted_records)
 {
 	lw_records_clear(&recs);
-	add_int(&recs, "/2/1/3", 127);
-	add_int(&recs, "/2/0/2/127", 7);
-	add_int(&recs, "/2/0/0", 1);
-	add_int(&recs, "/2/1/2/310", 1);
-	add_int(&recs, "/2/0/1", 0);
-	add_int(&recs, "/2/1/2/127", 7);
-	add_int(&recs, "/2/0/3", 127);
-	add_int(&recs, "/2/1/0", 3);
-	add_int(&recs, "/2/1/1", 0);
+	ck_add_int(&recs, "/2/1/3", 127);
+	ck_add_int(&recs, "/2/0/2/127", 7);
+	ck_add_int(&recs, "/2/0/0", 1);
+	ck_add_int(&recs, "/2/1/2/310", 1);
+	ck_add_int(&recs, "/2/0/1", 0);
+	ck_add_int(&recs, "/2/1/2/127", 7);
+	ck_add_int(&recs, "/2/0/3", 127);
+	ck_add_int(&recs, "/2/1/0", 3);
+	ck_add_int(&recs, "/2/1/1", 0);
 	encode_is(&recs, "/2",
 	          "08 00 0E C1 00 01 C1 01 00 83 02 41 7F 07 C1 03 7F\n"
 	          "08 01 12 C1 00 03 C1 01 00 87 02 41 7F 07 61 01 36 01 C1 03 7F");
 	/* The caller's records are left as they were. */
-	assert_path(&recs.items[0], "/2/1/3");
+	ck_assert_path(&recs.items[0], "/2/1/3");
 }
 
 Test(tlv_encode, empty_records_empty_payload)
@@ -902,9 +693,9 @@ Test(tlv_encode, empty_records_empty_payload)
 Test(tlv_encode, appends_to_the_buffer)
 {
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/9", 100);
+	ck_add_int(&recs, "/3/0/9", 100);
 	lw_buf_append(&buf, "xy", 2);
-	lw_path b = P("/3/0/9");
+	lw_path b = ck_path("/3/0/9");
 	cr_assert_eq(lw_codec_tlv.encode(model, &b, &recs, &buf, &cerr), 0);
 	cr_assert_eq(buf.len, 5);
 	cr_assert_arr_eq(buf.data, "xy\xC1\x09\x64", 5);
@@ -922,15 +713,15 @@ static void add_one_of_each(lw_records *r, const char *inst, int multiple, uint1
 		suffix = sfx;
 	}
 #define PATH(rid) (snprintf(p, sizeof(p), "%s/%d%s", inst, (rid) + (multiple ? 10 : 0), suffix), p)
-	add_str(r, PATH(0), LW_TYPE_STRING, "h\xC3\xA9llo", 6);
-	add_int(r, PATH(1), -123456789012LL);
-	add_uint(r, PATH(2), 4000000000u);
-	add_float(r, PATH(3), -2.718281828459045);
-	add_bool(r, PATH(4), 1);
-	add_str(r, PATH(5), LW_TYPE_OPAQUE, "\x00\x01\xFF", 3);
-	add_time(r, PATH(6), 1700000000);
-	add_objlnk(r, PATH(7), 3303, 12);
-	add_str(r, PATH(8), LW_TYPE_CORELNK, "</3303/0>;rt=\"x\"", 16);
+	ck_add_str(r, PATH(0), LW_TYPE_STRING, "h\xC3\xA9llo", 6);
+	ck_add_int(r, PATH(1), -123456789012LL);
+	ck_add_uint(r, PATH(2), 4000000000u);
+	ck_add_float(r, PATH(3), -2.718281828459045);
+	ck_add_bool(r, PATH(4), 1);
+	ck_add_str(r, PATH(5), LW_TYPE_OPAQUE, "\x00\x01\xFF", 3);
+	ck_add_time(r, PATH(6), 1700000000);
+	ck_add_objlnk(r, PATH(7), 3303, 12);
+	ck_add_str(r, PATH(8), LW_TYPE_CORELNK, "</3303/0>;rt=\"x\"", 16);
 #undef PATH
 }
 
@@ -977,8 +768,8 @@ Test(tlv_round_trip, multi_instance_resources)
 	add_one_of_each(&recs, "/9999/1", 1, 65534);
 	round_trip(&recs, "/9999/1");
 	lw_records_clear(&recs);
-	add_int(&recs, "/9999/1/301/0", 1);
-	add_int(&recs, "/9999/1/301/9", 2);
+	ck_add_int(&recs, "/9999/1/301/0", 1);
+	ck_add_int(&recs, "/9999/1/301/9", 2);
 	round_trip(&recs, "/9999/1/301");
 }
 
@@ -987,7 +778,7 @@ Test(tlv_round_trip, object_instance_and_several_instances)
 	lw_records_clear(&recs);
 	add_one_of_each(&recs, "/9999/0", 0, 0);
 	add_one_of_each(&recs, "/9999/0", 1, 3);
-	add_str(&recs, "/9999/0/300", LW_TYPE_STRING, "sixteen-bit id", 14);
+	ck_add_str(&recs, "/9999/0/300", LW_TYPE_STRING, "sixteen-bit id", 14);
 	round_trip(&recs, "/9999/0");
 
 	lw_records_clear(&recs);
@@ -1004,51 +795,51 @@ Test(tlv_round_trip, single_instance_object)
 	add_one_of_each(&recs, "/9998/0", 0, 0);
 	round_trip(&recs, "/9998");
 	/* The same records decode from bare resources too (no instance TLV). */
-	lw_path b = P("/9998/0");
+	lw_path b = ck_path("/9998/0");
 	buf.len = 0;
 	cr_assert_eq(lw_codec_tlv.encode(model, &b, &recs, &buf, &cerr), 0);
-	b = P("/9998");
+	b = ck_path("/9998");
 	lw_records_clear(&back);
 	cr_assert_eq(lw_codec_tlv.decode(model, &b, buf.data, buf.len, &back, &cerr), 0, "%s",
 	             cerr.message);
 	cr_assert_eq(back.n, recs.n);
 	for (size_t i = 0; i < recs.n; i++)
-		cr_assert(same_value(&recs.items[i], &back.items[i]));
+		cr_assert(ck_same_record(&recs.items[i], &back.items[i]));
 }
 
 Test(tlv_round_trip, extreme_values)
 {
 	lw_records_clear(&recs);
-	add_int(&recs, "/9999/0/11/0", INT64_MIN);
-	add_int(&recs, "/9999/0/11/1", INT64_MAX);
-	add_int(&recs, "/9999/0/11/2", -1);
-	add_int(&recs, "/9999/0/11/3", 0);
-	add_uint(&recs, "/9999/0/12/0", 0);
-	add_uint(&recs, "/9999/0/12/1", UINT64_MAX);
-	add_float(&recs, "/9999/0/13/0", DBL_MAX);
-	add_float(&recs, "/9999/0/13/1", -DBL_MIN);
-	add_float(&recs, "/9999/0/13/2", 5e-324);
-	add_float(&recs, "/9999/0/13/3", -INFINITY);
-	add_float(&recs, "/9999/0/13/4", NAN);
-	add_float(&recs, "/9999/0/13/5", -0.0);
-	add_bool(&recs, "/9999/0/14/0", 0);
-	add_objlnk(&recs, "/9999/0/17/0", 65535, 65535);
-	add_objlnk(&recs, "/9999/0/17/1", 0, 0);
-	add_str(&recs, "/9999/0/15/0", LW_TYPE_OPAQUE, "", 0);
+	ck_add_int(&recs, "/9999/0/11/0", INT64_MIN);
+	ck_add_int(&recs, "/9999/0/11/1", INT64_MAX);
+	ck_add_int(&recs, "/9999/0/11/2", -1);
+	ck_add_int(&recs, "/9999/0/11/3", 0);
+	ck_add_uint(&recs, "/9999/0/12/0", 0);
+	ck_add_uint(&recs, "/9999/0/12/1", UINT64_MAX);
+	ck_add_float(&recs, "/9999/0/13/0", DBL_MAX);
+	ck_add_float(&recs, "/9999/0/13/1", -DBL_MIN);
+	ck_add_float(&recs, "/9999/0/13/2", 5e-324);
+	ck_add_float(&recs, "/9999/0/13/3", -INFINITY);
+	ck_add_float(&recs, "/9999/0/13/4", NAN);
+	ck_add_float(&recs, "/9999/0/13/5", -0.0);
+	ck_add_bool(&recs, "/9999/0/14/0", 0);
+	ck_add_objlnk(&recs, "/9999/0/17/0", 65535, 65535);
+	ck_add_objlnk(&recs, "/9999/0/17/1", 0, 0);
+	ck_add_str(&recs, "/9999/0/15/0", LW_TYPE_OPAQUE, "", 0);
 	round_trip(&recs, "/9999/0");
 }
 
 Test(tlv_round_trip, without_a_model_opaque_survives)
 {
 	lw_records_clear(&recs);
-	add_str(&recs, "/500/1/2", LW_TYPE_OPAQUE, "\x01\x02", 2);
-	add_str(&recs, "/500/1/3/4", LW_TYPE_OPAQUE, "\x03", 1);
-	lw_path b = P("/500");
+	ck_add_str(&recs, "/500/1/2", LW_TYPE_OPAQUE, "\x01\x02", 2);
+	ck_add_str(&recs, "/500/1/3/4", LW_TYPE_OPAQUE, "\x03", 1);
+	lw_path b = ck_path("/500");
 	cr_assert_eq(lw_codec_tlv.encode(NULL, &b, &recs, &buf, &cerr), 0);
 	cr_assert_eq(lw_codec_tlv.decode(NULL, &b, buf.data, buf.len, &back, &cerr), 0);
 	cr_assert_eq(back.n, 2);
-	cr_assert(same_value(&recs.items[0], &back.items[0]));
-	cr_assert(same_value(&recs.items[1], &back.items[1]));
+	cr_assert(ck_same_record(&recs.items[0], &back.items[0]));
+	cr_assert(ck_same_record(&recs.items[1], &back.items[1]));
 }
 
 /* ---- errors, each with the offset it must name ---- */
@@ -1162,8 +953,8 @@ Test(tlv_errors, reserved_identifier)
 Test(tlv_errors, too_many_records)
 {
 	recs.max_items = 3;
-	size_t n = unhex(device_instance, hexbuf, sizeof(hexbuf));
-	lw_path b = P("/3/0");
+	size_t n = ck_unhex(device_instance, hexbuf, sizeof(hexbuf));
+	lw_path b = ck_path("/3/0");
 	cr_assert_eq(lw_codec_tlv.decode(model, &b, hexbuf, n, &recs, &cerr), LW_EINVAL);
 	cr_assert_eq(cerr.offset, 60);
 	cr_assert_str_eq(cerr.message, "too many records (limit 3)");
@@ -1184,42 +975,42 @@ Test(tlv_errors, misprinted_spec_lengths)
 Test(tlv_errors, encode_records_that_do_not_fit)
 {
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/9", 1);
-	add_int(&recs, "/3/1/9", 1);
+	ck_add_int(&recs, "/3/0/9", 1);
+	ck_add_int(&recs, "/3/1/9", 1);
 	encode_err(&recs, "/3/0", 1, "record /3/1/9 is outside the request path /3/0");
 
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/10", 1);
-	add_int(&recs, "/3/0/9", 1);
-	add_int(&recs, "/3/0/9", 2);
+	ck_add_int(&recs, "/3/0/10", 1);
+	ck_add_int(&recs, "/3/0/9", 1);
+	ck_add_int(&recs, "/3/0/9", 2);
 	encode_err(&recs, "/3/0", 2, "record /3/0/9: two values for one path");
 
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/6", 1);
-	add_int(&recs, "/3/0/6/0", 1);
+	ck_add_int(&recs, "/3/0/6", 1);
+	ck_add_int(&recs, "/3/0/6/0", 1);
 	encode_err(&recs, "/3/0", 0, "given both as a single value and with instances");
 
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0", 1);
+	ck_add_int(&recs, "/3/0", 1);
 	encode_err(&recs, "/3", 0, "a value above the resource level");
 
 	lw_records_clear(&recs);
-	add(&recs, "/3/0/6/1", LW_TYPE_NONE);
+	ck_add(&recs, "/3/0/6/1", LW_TYPE_NONE);
 	encode_err(&recs, "/3/0", 0, "no value to write");
 
 
 	lw_records_clear(&recs);
-	add(&recs, "/3/0/9", 42);
+	ck_add(&recs, "/3/0/9", 42);
 	encode_err(&recs, "/3/0", 0, "unknown type");
 
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/9", 1);
+	ck_add_int(&recs, "/3/0/9", 1);
 	recs.items[0].path.iid = LW_ID_NONE;
 	encode_err(&recs, "/3", 0, "malformed path");
 
 	lw_records_clear(&recs);
-	add_int(&recs, "/3/0/9", 1);
-	add_str(&recs, "/3/0/0", LW_TYPE_STRING, "x", 1);
+	ck_add_int(&recs, "/3/0/9", 1);
+	ck_add_str(&recs, "/3/0/0", LW_TYPE_STRING, "x", 1);
 	recs.items[1].v.s.len = 0x1000000;
 	encode_err(&recs, "/3/0", 1, "longer than a TLV can carry");
 }
@@ -1228,16 +1019,10 @@ Test(tlv_errors, encode_records_that_do_not_fit)
 
 Test(tlv_models, spec_examples_with_built_in_objects)
 {
-	lw_model *builtin = lw_model_new();
-	cr_assert_not_null(builtin);
-	cr_assert_eq(lw_model_add_builtin(builtin), 0);
-	if (!lw_model_object(builtin, 3, NULL) || !lw_model_object(builtin, 2, NULL)) {
-		lw_model_free(builtin);
-		cr_skip("the built-in object definitions are not there yet");
-	}
+	lw_model *builtin = ck_builtin_model(2);
 	cr_assert_eq(decode_with(&lw_codec_tlv, builtin, "/3/0", device_instance), 0, "%s",
 	             cerr.message);
-	assert_device_records("/3/0");
+	ck_assert_device_instance(&recs, "/3/0");
 	cr_assert_eq(decode_with(&lw_codec_tlv, builtin, "/2", acl_two_instances), 0, "%s",
 	             cerr.message);
 	cr_assert_eq(recs.n, 9);
@@ -1245,18 +1030,12 @@ Test(tlv_models, spec_examples_with_built_in_objects)
 	cr_assert_eq(decode_with(&lw_codec_tlv, builtin, "/1", server_one_instance), 0, "%s",
 	             cerr.message);
 	cr_assert_eq(recs.items[2].type, LW_TYPE_BOOLEAN);
-	lw_path b = P("/1");
+	lw_path b = ck_path("/1");
 	cr_assert_eq(lw_codec_tlv.encode(builtin, &b, &recs, &buf, &cerr), 0);
-	size_t n = unhex(server_one_instance, hexbuf, sizeof(hexbuf));
+	size_t n = ck_unhex(server_one_instance, hexbuf, sizeof(hexbuf));
 	cr_assert_eq(buf.len, n);
 	cr_assert_arr_eq(buf.data, hexbuf, n);
 	lw_model_free(builtin);
-}
-
-static void no_report(void *ctx, const char *line)
-{
-	(void)ctx;
-	(void)line;
 }
 
 /* A value of each type the registry uses, in TLV, with what it must decode to. */
@@ -1315,17 +1094,7 @@ static void check_sample(int type, const lw_record *x)
  */
 Test(tlv_models, every_resource_type_of_the_registry)
 {
-	const char *dir = getenv("LW_OMA_MODELS");
-	if (!dir || !*dir)
-		cr_skip("LW_OMA_MODELS is not set");
-	lw_model *reg = lw_model_new();
-	cr_assert_not_null(reg);
-	int rc = lw_ddf_load_dir(reg, dir, no_report, NULL);
-	if (rc == LW_ENOTSUP || lw_model_count(reg) == 0) {
-		lw_model_free(reg);
-		cr_skip("the DDF loader is not there yet (%d)", rc);
-	}
-	cr_assert_geq(rc, 0);
+	lw_model *reg = ck_oma_model();
 	size_t checked = 0, types_seen[LW_TYPE_CORELNK + 1] = {0};
 	for (size_t i = 0; i < lw_model_count(reg); i++) {
 		const struct lw_object_def *o = lw_model_at(reg, i);
@@ -1352,9 +1121,9 @@ Test(tlv_models, every_resource_type_of_the_registry)
 			memcpy(tlv + n, v, vn);
 			n += vn;
 			snprintf(base, sizeof(base), "/%u/0/%u", o->id, rd->id);
-			lw_path b = P(base);
+			lw_path b = ck_path(base);
 			lw_records_clear(&recs);
-			rc = lw_codec_tlv.decode(reg, &b, tlv, n, &recs, &cerr);
+			int rc = lw_codec_tlv.decode(reg, &b, tlv, n, &recs, &cerr);
 			cr_assert_eq(rc, 0, "%s (%s): %s", base, lw_type_name(rd->type), cerr.message);
 			cr_assert_eq(recs.n, 1);
 			int want = rd->type == LW_TYPE_NONE ? LW_TYPE_OPAQUE : rd->type;
@@ -1364,7 +1133,7 @@ Test(tlv_models, every_resource_type_of_the_registry)
 			cr_assert_eq(lw_codec_tlv.encode(reg, &b, &recs, &buf, &cerr), 0, "%s: %s", base,
 			             cerr.message);
 			cr_assert(buf.len == n && memcmp(buf.data, tlv, n) == 0, "%s: %s", base,
-			          to_hex(buf.data, buf.len));
+			          ck_hex(buf.data, buf.len));
 			types_seen[want]++;
 			checked++;
 		}
@@ -1379,22 +1148,8 @@ Test(tlv_models, every_resource_type_of_the_registry)
 
 Test(tlv_plugin, registers_both_numbers)
 {
-	char *so = th_strdupf("%s/plugins/codec-tlv/.libs/codec-tlv.so", th_builddir());
-	cr_assert_eq(access(so, R_OK), 0, "%s is missing: build plugins/codec-tlv/codec-tlv.la",
-	             so);
-	struct lw_events events;
-	struct lw_config cfg;
-	struct lw_plugins ps = {0};
-	char err[512] = "";
-	lw_log_set_level(LW_LOG_WARN);
-	lw_events_init(&events);
-	struct lw_plugin_host host = {&events, NULL, "/nonexistent"};
-	lw_config_defaults(&cfg);
-	free(cfg.plugins);
-	cfg.plugins = strdup(so);
-	cr_assert_eq(lw_plugins_load(&ps, &cfg, &host, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(lw_plugins_start(&ps, err, sizeof(err)), 0, "%s", err);
-	cr_assert_str_eq(ps.head->desc->name, "codec-tlv");
+	struct ck_plugin pl;
+	ck_plugin_load(&pl, "codec-tlv");
 	const struct lw_codec *c = lw_codec_by_format(LW_CF_TLV);
 	const struct lw_codec *legacy = lw_codec_by_format(LW_CF_TLV_LEGACY);
 	cr_assert_not_null(c);
@@ -1402,13 +1157,11 @@ Test(tlv_plugin, registers_both_numbers)
 	cr_assert_eq(lw_codec_by_name("tlv"), c);
 	cr_assert_eq(lw_codec_by_name("tlv-legacy"), legacy);
 	cr_assert_eq(legacy->decode, c->decode);
-	size_t n = unhex(server_one_instance, hexbuf, sizeof(hexbuf));
-	lw_path b = P("/1");
+	size_t n = ck_unhex(server_one_instance, hexbuf, sizeof(hexbuf));
+	lw_path b = ck_path("/1");
 	cr_assert_eq(legacy->decode(model, &b, hexbuf, n, &recs, &cerr), 0, "%s", cerr.message);
 	cr_assert_eq(recs.n, 4);
-	lw_plugins_unload(&ps);
+	ck_plugin_unload(&pl);
 	cr_assert_null(lw_codec_by_format(LW_CF_TLV), "the codec outlived its plugin");
 	cr_assert_null(lw_codec_by_format(LW_CF_TLV_LEGACY), "the codec outlived its plugin");
-	lw_events_free(&events);
-	lw_config_free(&cfg);
 }

@@ -2,8 +2,8 @@
  * tests/unit/test_records_json.c: records and links <-> the JSON of the REST
  * API (core/lwm2m/records_json.c): every type both ways, the stand-ins for
  * what JSON cannot hold, every reader error with its exact message (the REST
- * API returns them to clients as they are), base64 against RFC 4648's test
- * vectors, and the dumper's number and string forms.
+ * API returns them to clients as they are), and the dumper's number and
+ * string forms. Base64 itself is tested in test_base64.c.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -499,7 +499,7 @@ Test(rjson, links_reader_errors)
 	cr_expect_str_eq(err, "links[1]: too many links (at most 1)");
 }
 
-/* ---- the dumper and base64 ---- */
+/* ---- the dumper ---- */
 
 Test(rjson, dumps_numbers_and_strings)
 {
@@ -531,32 +531,4 @@ Test(rjson, dumps_indented)
 	free(s);
 	json_decref(j);
 	cr_expect_null(lw_json_dumps(NULL, 2));
-}
-
-/* RFC 4648 section 10 test vectors. */
-Test(rjson, base64_rfc4648)
-{
-	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-	                                    "Zm9vYmFy"};
-	for (int i = 0; i < 7; i++) {
-		char out[16];
-		uint8_t back[16];
-		size_t n = lw_base64_encode((const uint8_t *)plain[i], strlen(plain[i]), out);
-		cr_expect_eq(n, strlen(coded[i]));
-		cr_expect_str_eq(out, coded[i]);
-		long long m = lw_base64_decode(coded[i], strlen(coded[i]), back);
-		cr_assert_eq(m, (long long)strlen(plain[i]), "%s", coded[i]);
-		cr_expect_eq(memcmp(back, plain[i], (size_t)m), 0);
-	}
-	/* Every byte value, every length modulo 3. */
-	uint8_t all[256], back[256];
-	char text[400];
-	for (int i = 0; i < 256; i++)
-		all[i] = (uint8_t)i;
-	for (size_t len = 253; len <= 256; len++) {
-		size_t n = lw_base64_encode(all, len, text);
-		cr_expect_eq(lw_base64_decode(text, n, back), (long long)len);
-		cr_expect_eq(memcmp(all, back, len), 0);
-	}
 }

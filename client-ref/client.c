@@ -1,0 +1,1173 @@
+/*
+ * client-ref/client.c: the networking half of the reference client, on
+ * libcoap 4.3.1. It registers with the LwM2M server, sends Updates before
+ * the lifetime runs out, answers the server's requests from the object tree
+ * (objects.c), notifies observers as their attributes allow, sends data
+ * (POST /dp) and deregisters when asked to stop.
+ *
+ * Shape: one loop (lwc_client_run) that every 200 ms moves the sensors on,
+ * drives the registration state machine, checks observations, and lets
+ * libcoap do its I/O and retransmissions. Requests from the server come in
+ * on the same UDP session as the registration (the server answers to the
+ * address it saw the Register from), through one libcoap resource per
+ * object, instance and resource path. --listen-port adds a second endpoint
+ * that answers any peer: tests and debugging tools use it to act as the
+ * server themselves.
+ *
+ * libcoap 4.3.1 has no user data on a context, so the resource handlers find
+ * the client through one file-static pointer: one client per process.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <coap3/coap.h>
+
+#include "lwclient.h"
+#include "lwm2m/error.h"
+#include "lwm2m/model_int.h"
+
+#include "../plugins/codec-lwm2m-cbor/lwm2m_cbor.h"
+#include "../plugins/codec-opaque/opaque.h"
+#include "../plugins/codec-senml-cbor/senml_cbor.h"
+#include "../plugins/codec-text/text.h"
+#include "../plugins/codec-tlv/tlv.h"
+
+/* These two plugins have no header of their own. */
+extern const struct lw_codec lw_codec_senml_json;
+extern const struct lw_codec lw_codec_json, lw_codec_json_legacy;
+
+/* ---- content formats ---- */
+
+/* Compiled in: an embedded client has no plugin loader. */
+static const struct lw_codec *const codecs[] = {
+	&lw_codec_senml_cbor, &lw_codec_senml_json, &lw_codec_lwm2m_cbor, &lw_codec_tlv,
+	&lw_codec_tlv_legacy, &lw_codec_json,       &lw_codec_json_legacy, &lw_codec_text,
+	&lw_codec_opaque,
+};
+#define N_CODECS (sizeof(codecs) / sizeof(codecs[0]))
+
+const struct lw_codec *lwc_codec_by_format(unsigned cf)
+{
+	for (size_t i = 0; i < N_CODECS; i++)
+		if (codecs[i]->content_format == cf)
+			return codecs[i];
+	return NULL;
+}
+
+const struct lw_codec *lwc_codec_by_name(const char *name)
+{
+	for (size_t i = 0; i < N_CODECS; i++)
+		if (!strcmp(codecs[i]->name, name))
+			return codecs[i];
+	return NULL;
+}
+
+/* ---- state ---- */
+
+enum reg_state { REG_NONE, REG_PENDING, REGISTERED, DEREG_PENDING, DONE };
+enum req_kind { REQ_REGISTER = 1, REQ_UPDATE, REQ_DEREGISTER, REQ_SEND };
+
+#define MAX_PENDING 8
+#define MAX_OBSERVATIONS 16
+#define MAX_ATTRS 32
+#define RETRY_FIRST 2.0 /* seconds before the first registration retry */
+#define RETRY_MAX 60.0
+#define DEREG_WAIT 3.0 /* how long shutdown waits for the De-register answer */
+
+struct pending {
+	uint8_t token[8];
+	uint8_t len;
+	uint8_t kind; /* enum req_kind; 0 when free */
+};
+
+/* Write-Attributes values of one path (NAN: not set). */
+struct attrs {
+	bool used;
+	lw_path path;
+	double pmin, pmax, gt, lt, st, epmin, epmax;
+};
+
+/* One observed path, as far as the pmin/pmax/gt/lt/st checks need. */
+struct observation {
+	bool used;
+	lw_path path;
+	coap_resource_t *res;
+	unsigned cf;      /* the format the observer asked for */
+	double last_sent; /* when the last notification (or first answer) went */
+	uint64_t last_hash;
+	double last_value; /* numeric single resources: for gt, lt, st */
+	bool has_value;
+};
+
+struct lwc_client {
+	struct lwc_config cfg;
+	lw_model *model;
+	struct lwc_objects obj;
+	const struct lw_codec *pref;
+	int version; /* 10, 11, 12 */
+	char binding[4];
+
+	coap_context_t *ctx;
+	coap_session_t *session;
+	coap_address_t server;
+
+	enum reg_state st;
+	char location[64]; /* "rd/abc": Location-Path of the registration */
+	double next_update, next_retry, retry_delay, next_send, dereg_deadline;
+	double last_traffic;
+	bool sleeping;
+	bool update_asked;
+	volatile sig_atomic_t stop;
+
+	struct pending pend[MAX_PENDING];
+	struct observation obs[MAX_OBSERVATIONS];
+	struct attrs attrs[MAX_ATTRS];
+};
+
+static struct lwc_client *the_client;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define LOG(c, ...) log_line(__VA_ARGS__)
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "lwm2m-client: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static uint64_t fnv64(const uint8_t *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+/* ---- small CoAP helpers ---- */
+
+static int opt_uint(const coap_pdu_t *pdu, uint16_t num, unsigned *out)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *o = coap_check_option(pdu, num, &it);
+	if (!o)
+		return -1;
+	*out = coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
+	return 0;
+}
+
+static void add_uint_opt(coap_pdu_t *pdu, uint16_t num, unsigned v)
+{
+	uint8_t buf[4];
+	coap_add_option(pdu, num, coap_encode_var_safe(buf, sizeof(buf), v), buf);
+}
+
+static void set_code(coap_pdu_t *response, int status)
+{
+	coap_pdu_set_code(response, (coap_pdu_code_t)COAP_RESPONSE_CODE(status));
+}
+
+/* Hands an lw_buf's bytes to libcoap, which frees them when sent. */
+static void release_buf(coap_session_t *s, void *p)
+{
+	(void)s;
+	free(p);
+}
+
+static void respond_data(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                         const coap_string_t *query, coap_pdu_t *resp, unsigned cf, lw_buf *b)
+{
+	set_code(resp, LWC_CONTENT);
+	/* libcoap takes the buffer and does Block2 for large answers. */
+	coap_add_data_large_response(res, sess, req, resp, query, (uint16_t)cf, -1, 0, b->len,
+	                             b->data, release_buf, b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* The LwM2M path a libcoap resource stands for. */
+static lw_path res_path(coap_resource_t *res)
+{
+	coap_str_const_t *u = coap_resource_get_uri_path(res);
+	lw_path p = LW_PATH_ROOT;
+	if (u)
+		lw_path_parse((const char *)u->s, u->length, &p, NULL);
+	return p;
+}
+
+/* ---- attributes ---- */
+
+static struct attrs *attrs_find(struct lwc_client *c, const lw_path *p, bool create)
+{
+	struct attrs *free_one = NULL;
+	for (size_t i = 0; i < MAX_ATTRS; i++) {
+		if (c->attrs[i].used && lw_path_equal(&c->attrs[i].path, p))
+			return &c->attrs[i];
+		if (!c->attrs[i].used && !free_one)
+			free_one = &c->attrs[i];
+	}
+	if (!create || !free_one)
+		return NULL;
+	free_one->used = true;
+	free_one->path = *p;
+	free_one->pmin = free_one->pmax = free_one->gt = free_one->lt = free_one->st = NAN;
+	free_one->epmin = free_one->epmax = NAN;
+	return free_one;
+}
+
+/* An attribute applies from the deepest level that sets it (resource, then
+ * instance, then object), then from the server's defaults (pmin, pmax). */
+static double attr_of(struct lwc_client *c, const lw_path *p, size_t offset)
+{
+	lw_path q = *p;
+	for (int d = lw_path_depth(p); d >= 1; d--) {
+		q = lw_path_make(d, p->oid, p->iid, p->rid, p->riid);
+		struct attrs *a = attrs_find(c, &q, false);
+		if (a) {
+			double v = *(const double *)((const char *)a + offset);
+			if (!isnan(v))
+				return v;
+		}
+	}
+	if (offset == offsetof(struct attrs, pmin))
+		return (double)lwc_get_int(&c->obj, 1, 0, 2, 0);
+	if (offset == offsetof(struct attrs, pmax))
+		return (double)lwc_get_int(&c->obj, 1, 0, 3, 0);
+	return NAN;
+}
+
+static int parse_attrs(struct lwc_client *c, const lw_path *p, const coap_string_t *q)
+{
+	static const struct { const char *name; size_t off; } names[] = {
+		{"pmin", offsetof(struct attrs, pmin)},   {"pmax", offsetof(struct attrs, pmax)},
+		{"gt", offsetof(struct attrs, gt)},       {"lt", offsetof(struct attrs, lt)},
+		{"st", offsetof(struct attrs, st)},       {"epmin", offsetof(struct attrs, epmin)},
+		{"epmax", offsetof(struct attrs, epmax)},
+	};
+	struct attrs next;
+	struct attrs *a = attrs_find(c, p, true);
+	if (!a)
+		return LWC_INTERNAL;
+	next = *a;
+	const char *s = (const char *)q->s, *end = s + q->length;
+	while (s < end) {
+		const char *amp = memchr(s, '&', (size_t)(end - s));
+		const char *e = amp ? amp : end;
+		const char *eq = memchr(s, '=', (size_t)(e - s));
+		size_t nlen = (size_t)((eq ? eq : e) - s);
+		size_t k;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strlen(names[k].name) == nlen && !memcmp(names[k].name, s, nlen))
+				break;
+		if (k == sizeof(names) / sizeof(names[0]))
+			return LWC_BAD_REQUEST;
+		double v = NAN; /* "pmin" without a value removes it */
+		if (eq) {
+			char tmp[32];
+			size_t vl = (size_t)(e - eq - 1);
+			if (vl == 0 || vl >= sizeof(tmp))
+				return LWC_BAD_REQUEST;
+			memcpy(tmp, eq + 1, vl);
+			tmp[vl] = 0;
+			char *stop;
+			v = strtod(tmp, &stop);
+			if (*stop || !isfinite(v) || (v < 0 && names[k].name[0] != 'g' &&
+			                              names[k].name[0] != 'l'))
+				return LWC_BAD_REQUEST;
+		}
+		*(double *)((char *)&next + names[k].off) = v;
+		s = e + 1;
+	}
+	if (!isnan(next.pmin) && !isnan(next.pmax) && next.pmax < next.pmin)
+		return LWC_BAD_REQUEST;
+	*a = next;
+	return LWC_CHANGED;
+}
+
+static void attrs_to_link(struct lwc_client *c, const lw_path *p, lw_buf *b)
+{
+	struct attrs *a = attrs_find(c, p, false);
+	if (!a)
+		return;
+	const double v[] = {a->pmin, a->pmax, a->gt, a->lt, a->st, a->epmin, a->epmax};
+	static const char *const n[] = {"pmin", "pmax", "gt", "lt", "st", "epmin", "epmax"};
+	for (size_t i = 0; i < 7; i++)
+		if (!isnan(v[i]))
+			lw_buf_printf(b, ";%s=%g", n[i], v[i]);
+}
+
+/* ---- link format: Register payload and Discover ---- */
+
+static const char *object_version(struct lwc_client *c, uint16_t oid)
+{
+	const struct lw_object_def *d = lw_model_object(c->model, oid, NULL);
+	return d ? d->version : "1.0";
+}
+
+static void link_sep(lw_buf *b)
+{
+	if (b->len)
+		lw_buf_append_byte(b, ',');
+}
+
+/* </>;rt="oma.lwm2m";ct=..,</1>;ver=1.2,</1/0>,... The Security object is
+ * never listed: it is the bootstrap server's business. */
+static void register_links(struct lwc_client *c, lw_buf *b)
+{
+	if (c->version >= 11)
+		lw_buf_printf(b, "</>;rt=\"oma.lwm2m\";ct=%u", c->pref->content_format);
+	uint16_t last = LW_ID_NONE;
+	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++) {
+		const struct lwc_instance *in = &c->obj.inst[i];
+		if (!in->used || in->oid == 0)
+			continue;
+		if (in->oid != last) {
+			const char *ver = object_version(c, in->oid);
+			link_sep(b);
+			if (strcmp(ver, "1.0"))
+				lw_buf_printf(b, "</%u>;ver=%s", in->oid, ver);
+			else
+				lw_buf_printf(b, "</%u>", in->oid);
+			last = in->oid;
+		}
+		link_sep(b);
+		lw_buf_printf(b, "</%u/%u>", in->oid, in->iid);
+	}
+}
+
+static int discover(struct lwc_client *c, const lw_path *p, lw_buf *b)
+{
+	if (lw_path_depth(p) < 1 || lw_path_depth(p) > 3)
+		return LWC_NOT_ALLOWED;
+	if (p->oid == 0)
+		return LWC_UNAUTHORIZED;
+	if (lw_path_depth(p) == 1) {
+		lw_buf_printf(b, "</%u>", p->oid);
+		if (strcmp(object_version(c, p->oid), "1.0"))
+			lw_buf_printf(b, ";ver=%s", object_version(c, p->oid));
+		attrs_to_link(c, p, b);
+	}
+	bool any = false;
+	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++) {
+		struct lwc_instance *in = &c->obj.inst[i];
+		if (!in->used || in->oid != p->oid || (p->iid != LW_ID_NONE && in->iid != p->iid))
+			continue;
+		any = true;
+		lw_path ip = lw_path_make(2, in->oid, in->iid, 0, 0);
+		if (p->rid == LW_ID_NONE) {
+			link_sep(b);
+			lw_buf_printf(b, "</%u/%u>", in->oid, in->iid);
+			attrs_to_link(c, &ip, b);
+		}
+		uint16_t last = LW_ID_NONE;
+		for (size_t k = 0; k < in->n; k++) {
+			const struct lwc_slot *s = &in->slots[k];
+			if (s->rid == last || (p->rid != LW_ID_NONE && s->rid != p->rid))
+				continue;
+			last = s->rid;
+			link_sep(b);
+			lw_buf_printf(b, "</%u/%u/%u>", in->oid, in->iid, s->rid);
+			if (s->riid != LW_ID_NONE) {
+				unsigned dim = 0;
+				for (size_t j = 0; j < in->n; j++)
+					dim += in->slots[j].rid == s->rid;
+				lw_buf_printf(b, ";dim=%u", dim);
+			}
+			lw_path rp = lw_path_make(3, in->oid, in->iid, s->rid, 0);
+			attrs_to_link(c, &rp, b);
+		}
+	}
+	if (!any && p->iid != LW_ID_NONE)
+		return LWC_NOT_FOUND;
+	return LWC_CONTENT;
+}
+
+/* ---- observations ---- */
+
+static struct observation *obs_find(struct lwc_client *c, const lw_path *p)
+{
+	for (size_t i = 0; i < MAX_OBSERVATIONS; i++)
+		if (c->obs[i].used && lw_path_equal(&c->obs[i].path, p))
+			return &c->obs[i];
+	return NULL;
+}
+
+static void obs_note(struct lwc_client *c, coap_resource_t *res, const lw_path *p, unsigned cf,
+                     const lw_buf *b, const lw_records *recs)
+{
+	struct observation *o = obs_find(c, p);
+	for (size_t i = 0; !o && i < MAX_OBSERVATIONS; i++)
+		if (!c->obs[i].used)
+			o = &c->obs[i];
+	if (!o) {
+		LOG(c, "too many observations: /%u... not tracked", p->oid);
+		return;
+	}
+	o->used = true;
+	o->path = *p;
+	o->res = res;
+	o->cf = cf;
+	o->last_sent = now_s();
+	o->last_hash = fnv64(b->data, b->len);
+	o->has_value = recs->n == 1 && (recs->items[0].type == LW_TYPE_FLOAT ||
+	                                recs->items[0].type == LW_TYPE_INTEGER);
+	if (o->has_value)
+		o->last_value = recs->items[0].type == LW_TYPE_FLOAT ? recs->items[0].v.f
+		                                                     : (double)recs->items[0].v.i;
+}
+
+/* Whether a change from last to v is worth a notification under gt/lt/st:
+ * crossing a threshold, or moving at least st. No such attribute: any change. */
+static bool crosses(struct lwc_client *c, const lw_path *p, double last, double v)
+{
+	double gt = attr_of(c, p, offsetof(struct attrs, gt));
+	double lt = attr_of(c, p, offsetof(struct attrs, lt));
+	double st = attr_of(c, p, offsetof(struct attrs, st));
+	if (isnan(gt) && isnan(lt) && isnan(st))
+		return true;
+	if (!isnan(gt) && ((last <= gt) != (v <= gt)))
+		return true;
+	if (!isnan(lt) && ((last < lt) != (v < lt)))
+		return true;
+	return !isnan(st) && fabs(v - last) >= st;
+}
+
+static void observe_tick(struct lwc_client *c, double now)
+{
+	for (size_t i = 0; i < MAX_OBSERVATIONS; i++) {
+		struct observation *o = &c->obs[i];
+		if (!o->used)
+			continue;
+		double pmin = attr_of(c, &o->path, offsetof(struct attrs, pmin));
+		double pmax = attr_of(c, &o->path, offsetof(struct attrs, pmax));
+		double age = now - o->last_sent;
+		if (!isnan(pmin) && age < pmin)
+			continue;
+		bool due = !isnan(pmax) && pmax > 0 && age >= pmax;
+		if (!due) {
+			lw_records recs;
+			lw_buf b;
+			lw_records_init(&recs);
+			lw_buf_init(&b);
+			const struct lw_codec *k = lwc_codec_by_format(o->cf);
+			if (k && lwc_read(&c->obj, &o->path, &recs) == LWC_CONTENT &&
+			    k->encode(c->model, &o->path, &recs, &b, NULL) == 0 &&
+			    fnv64(b.data, b.len) != o->last_hash) {
+				due = true;
+				if (o->has_value && recs.n == 1) {
+					double v = recs.items[0].type == LW_TYPE_FLOAT
+					                   ? recs.items[0].v.f
+					                   : (double)recs.items[0].v.i;
+					due = crosses(c, &o->path, o->last_value, v);
+				}
+			}
+			lw_records_free(&recs);
+			lw_buf_free(&b);
+		}
+		if (due) {
+			/* The handler runs again for each observer and notes what it
+			 * sent; until then, do not ask twice. */
+			o->last_sent = now;
+			coap_resource_notify_observers(o->res, NULL);
+		}
+	}
+}
+
+/* ---- resources: the server's requests ---- */
+
+static void add_path_resources(struct lwc_client *c, const struct lwc_instance *in);
+
+static int decode_payload(struct lwc_client *c, const coap_pdu_t *req, const lw_path *base,
+                          lw_records *out)
+{
+	unsigned cf;
+	size_t len = 0, off, total;
+	const uint8_t *data = NULL;
+	coap_get_data_large(req, &len, &data, &off, &total);
+	if (opt_uint(req, COAP_OPTION_CONTENT_FORMAT, &cf))
+		cf = len ? c->pref->content_format : LW_CF_TLV;
+	const struct lw_codec *k = lwc_codec_by_format(cf);
+	if (!k || !k->decode)
+		return LWC_UNSUPPORTED_FORMAT;
+	struct lw_codec_error err = {0};
+	if (k->decode(c->model, base, data, len, out, &err)) {
+		LOG(c, "bad %s payload at byte %zu: %s", k->name, err.offset, err.message);
+		return LWC_BAD_REQUEST;
+	}
+	return 0;
+}
+
+static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct lwc_client *c = the_client;
+	lw_path p = res_path(res);
+	unsigned accept, observe;
+	lw_buf b;
+	lw_buf_init(&b);
+	c->last_traffic = now_s();
+
+	bool has_accept = opt_uint(req, COAP_OPTION_ACCEPT, &accept) == 0;
+	if (has_accept && accept == LW_CF_LINK) {
+		int rc = discover(c, &p, &b);
+		if (rc == LWC_CONTENT)
+			respond_data(res, sess, req, query, resp, LW_CF_LINK, &b);
+		else
+			set_code(resp, rc);
+		lw_buf_free(&b);
+		return;
+	}
+	const struct lw_codec *k = has_accept ? lwc_codec_by_format(accept) : c->pref;
+	if (!k || !k->encode) {
+		set_code(resp, LWC_NOT_ACCEPTABLE);
+		return;
+	}
+	lw_records recs;
+	lw_records_init(&recs);
+	int rc = lwc_read(&c->obj, &p, &recs);
+	struct lw_codec_error err = {0};
+	if (rc == LWC_CONTENT && k->encode(c->model, &p, &recs, &b, &err)) {
+		/* e.g. text or opaque asked for a whole instance */
+		LOG(c, "cannot encode /%u as %s: %s", p.oid, k->name, err.message);
+		rc = LWC_NOT_ACCEPTABLE;
+	}
+	if (rc == LWC_CONTENT) {
+		if (opt_uint(req, COAP_OPTION_OBSERVE, &observe) == 0) {
+			if (observe == COAP_OBSERVE_ESTABLISH)
+				obs_note(c, res, &p, k->content_format, &b, &recs);
+			else if (obs_find(c, &p))
+				obs_find(c, &p)->used = false;
+		}
+		respond_data(res, sess, req, query, resp, k->content_format, &b);
+	} else {
+		set_code(resp, rc);
+	}
+	lw_records_free(&recs);
+	lw_buf_free(&b);
+}
+
+static void hnd_put(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                    const coap_string_t *query, coap_pdu_t *resp)
+{
+	(void)sess;
+	struct lwc_client *c = the_client;
+	lw_path p = res_path(res);
+	size_t len = 0;
+	const uint8_t *data;
+	c->last_traffic = now_s();
+	coap_get_data(req, &len, &data);
+	/* No payload and a query: Write-Attributes. */
+	if (len == 0 && query && query->length) {
+		set_code(resp, p.oid == 0 ? LWC_UNAUTHORIZED : parse_attrs(c, &p, query));
+		return;
+	}
+	lw_records recs;
+	lw_records_init(&recs);
+	int rc = decode_payload(c, req, &p, &recs);
+	if (!rc)
+		rc = lwc_write(&c->obj, &p, &recs, true);
+	set_code(resp, rc);
+	lw_records_free(&recs);
+}
+
+static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                     const coap_string_t *query, coap_pdu_t *resp)
+{
+	(void)sess;
+	(void)query;
+	struct lwc_client *c = the_client;
+	lw_path p = res_path(res);
+	c->last_traffic = now_s();
+	int depth = lw_path_depth(&p);
+
+	if (depth == 3) { /* Execute: the payload is the argument list */
+		size_t len = 0;
+		const uint8_t *data = NULL;
+		enum lwc_action act;
+		coap_get_data(req, &len, &data);
+		int rc = lwc_execute(&c->obj, &p, (const char *)data, len, &act);
+		if (act == LWC_ACT_UPDATE)
+			c->update_asked = true;
+		set_code(resp, rc);
+		return;
+	}
+	if (depth != 1 && depth != 2) {
+		set_code(resp, LWC_NOT_ALLOWED);
+		return;
+	}
+	lw_records recs;
+	lw_records_init(&recs);
+	int rc = decode_payload(c, req, &p, &recs);
+	if (!rc && depth == 2) {
+		rc = lwc_write(&c->obj, &p, &recs, false); /* partial update */
+	} else if (!rc) {
+		uint16_t iid;
+		rc = lwc_create(&c->obj, &p, &recs, &iid);
+		if (rc == LWC_CREATED) {
+			char a[8], b[8];
+			int na = snprintf(a, sizeof(a), "%u", p.oid);
+			int nb = snprintf(b, sizeof(b), "%u", iid);
+			coap_add_option(resp, COAP_OPTION_LOCATION_PATH, (size_t)na, (uint8_t *)a);
+			coap_add_option(resp, COAP_OPTION_LOCATION_PATH, (size_t)nb, (uint8_t *)b);
+			add_path_resources(c, lwc_instance_find(&c->obj, p.oid, iid));
+			LOG(c, "created /%u/%u", p.oid, iid);
+		}
+	}
+	set_code(resp, rc);
+	lw_records_free(&recs);
+}
+
+static void del_path_resources(struct lwc_client *c, uint16_t oid, uint16_t iid);
+
+static void hnd_delete(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                       const coap_string_t *query, coap_pdu_t *resp)
+{
+	(void)sess;
+	(void)req;
+	(void)query;
+	struct lwc_client *c = the_client;
+	lw_path p = res_path(res);
+	c->last_traffic = now_s();
+	int rc = lwc_delete(&c->obj, &p);
+	set_code(resp, rc);
+	if (rc == LWC_DELETED) {
+		LOG(c, "deleted /%u/%u", p.oid, p.iid);
+		del_path_resources(c, p.oid, p.iid);
+	}
+}
+
+/* Paths this client does not have: 4.04 whatever the method. */
+static void hnd_unknown(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                        const coap_string_t *query, coap_pdu_t *resp)
+{
+	(void)res;
+	(void)sess;
+	(void)req;
+	(void)query;
+	set_code(resp, LWC_NOT_FOUND);
+}
+
+static void add_resource(struct lwc_client *c, const char *uri)
+{
+	coap_str_const_t *u = coap_new_str_const((const uint8_t *)uri, strlen(uri));
+	if (!u)
+		return;
+	if (coap_get_resource_from_uri_path(c->ctx, u)) {
+		coap_delete_str_const(u);
+		return;
+	}
+	coap_resource_t *r = coap_resource_init(u, COAP_RESOURCE_FLAGS_RELEASE_URI);
+	if (!r) {
+		coap_delete_str_const(u);
+		return;
+	}
+	coap_register_handler(r, COAP_REQUEST_GET, hnd_get);
+	coap_register_handler(r, COAP_REQUEST_PUT, hnd_put);
+	coap_register_handler(r, COAP_REQUEST_POST, hnd_post);
+	coap_register_handler(r, COAP_REQUEST_DELETE, hnd_delete);
+	coap_resource_set_get_observable(r, 1);
+	coap_add_resource(c->ctx, r);
+}
+
+static void add_path_resources(struct lwc_client *c, const struct lwc_instance *in)
+{
+	char uri[32];
+	if (!in)
+		return;
+	snprintf(uri, sizeof(uri), "%u", in->oid);
+	add_resource(c, uri);
+	snprintf(uri, sizeof(uri), "%u/%u", in->oid, in->iid);
+	add_resource(c, uri);
+	for (size_t k = 0; k < in->n; k++) {
+		snprintf(uri, sizeof(uri), "%u/%u/%u", in->oid, in->iid, in->slots[k].rid);
+		add_resource(c, uri);
+	}
+}
+
+/*
+ * Deleting a resource inside its own handler is not safe in libcoap, so a
+ * deleted instance keeps its libcoap resources: the object tree answers 4.04
+ * for them, and a later Create reuses them (ids are reused lowest first, so
+ * they stay bounded). Only its observations end here.
+ */
+static void del_path_resources(struct lwc_client *c, uint16_t oid, uint16_t iid)
+{
+	for (size_t i = 0; i < MAX_OBSERVATIONS; i++)
+		if (c->obs[i].used && c->obs[i].path.oid == oid && c->obs[i].path.iid == iid)
+			c->obs[i].used = false;
+}
+
+/* ---- requests to the server ---- */
+
+static struct pending *pend_add(struct lwc_client *c, coap_pdu_t *pdu, enum req_kind kind)
+{
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		struct pending *p = &c->pend[i];
+		if (p->kind)
+			continue;
+		size_t len;
+		coap_session_new_token(c->session, &len, p->token);
+		p->len = (uint8_t)len;
+		p->kind = (uint8_t)kind;
+		coap_add_token(pdu, len, p->token);
+		return p;
+	}
+	return NULL;
+}
+
+static struct pending *pend_find(struct lwc_client *c, const coap_pdu_t *pdu)
+{
+	coap_bin_const_t t = coap_pdu_get_token(pdu);
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		struct pending *p = &c->pend[i];
+		if (p->kind && p->len == t.length && !memcmp(p->token, t.s, t.length))
+			return p;
+	}
+	return NULL;
+}
+
+static void add_location(coap_pdu_t *pdu, const char *loc)
+{
+	while (*loc) {
+		const char *sl = strchr(loc, '/');
+		size_t n = sl ? (size_t)(sl - loc) : strlen(loc);
+		coap_add_option(pdu, COAP_OPTION_URI_PATH, n, (const uint8_t *)loc);
+		loc += n + (sl ? 1 : 0);
+	}
+}
+
+static void add_query(coap_pdu_t *pdu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_query(coap_pdu_t *pdu, const char *fmt, ...)
+{
+	char q[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(q))
+		coap_add_option(pdu, COAP_OPTION_URI_QUERY, (size_t)n, (uint8_t *)q);
+}
+
+static int open_session(struct lwc_client *c)
+{
+	if (c->session)
+		coap_session_release(c->session);
+	c->session = coap_new_client_session(c->ctx, NULL, &c->server, COAP_PROTO_UDP);
+	if (!c->session)
+		return -1;
+	const coap_address_t *la = coap_session_get_addr_local(c->session);
+	if (la && la->addr.sa.sa_family == AF_INET)
+		LOG(c, "session from local port %u", ntohs(la->addr.sin.sin_port));
+	return 0;
+}
+
+static void fail_registration(struct lwc_client *c, const char *why)
+{
+	double now = now_s();
+	LOG(c, "registration failed (%s): retrying in %.0f s", why, c->retry_delay);
+	c->st = REG_NONE;
+	c->next_retry = now + c->retry_delay;
+	c->retry_delay = fmin(c->retry_delay * 2, RETRY_MAX);
+}
+
+static void send_register(struct lwc_client *c)
+{
+	if (open_session(c)) {
+		fail_registration(c, "no session");
+		return;
+	}
+	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, c->session);
+	if (!pdu || !pend_add(c, pdu, REQ_REGISTER)) {
+		if (pdu)
+			coap_delete_pdu(pdu);
+		fail_registration(c, "out of memory");
+		return;
+	}
+	coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"rd");
+	add_uint_opt(pdu, COAP_OPTION_CONTENT_FORMAT, LW_CF_LINK);
+	add_query(pdu, "ep=%s", c->cfg.endpoint);
+	add_query(pdu, "lt=%d", (int)lwc_get_int(&c->obj, 1, 0, 1, c->cfg.lifetime));
+	add_query(pdu, "lwm2m=%s", c->cfg.version);
+	add_query(pdu, "b=%s", c->binding);
+	if (c->cfg.queue_mode && c->version >= 11)
+		coap_add_option(pdu, COAP_OPTION_URI_QUERY, 1, (const uint8_t *)"Q");
+	lw_buf b;
+	lw_buf_init(&b);
+	register_links(c, &b);
+	coap_add_data(pdu, b.len, b.data);
+	lw_buf_free(&b);
+	c->st = REG_PENDING;
+	if (coap_send(c->session, pdu) == COAP_INVALID_MID)
+		fail_registration(c, "send failed");
+	else
+		LOG(c, "register sent to %s", c->cfg.server_uri);
+}
+
+static void send_update(struct lwc_client *c)
+{
+	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, c->session);
+	if (!pdu || !pend_add(c, pdu, REQ_UPDATE)) {
+		if (pdu)
+			coap_delete_pdu(pdu);
+		return;
+	}
+	add_location(pdu, c->location);
+	coap_send(c->session, pdu);
+	/* Not again until this one is answered or given up. */
+	c->next_update = now_s() + c->cfg.lifetime;
+	LOG(c, "update sent");
+}
+
+static void send_deregister(struct lwc_client *c)
+{
+	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_DELETE, c->session);
+	if (!pdu || !pend_add(c, pdu, REQ_DEREGISTER)) {
+		if (pdu)
+			coap_delete_pdu(pdu);
+		c->st = DONE;
+		return;
+	}
+	add_location(pdu, c->location);
+	coap_send(c->session, pdu);
+	c->st = DEREG_PENDING;
+	c->dereg_deadline = now_s() + DEREG_WAIT;
+	LOG(c, "de-register sent");
+}
+
+/* Send (LwM2M 1.1+): the temperature with its time stamp, in SenML CBOR
+ * (the one format every 1.1 server must read). */
+static void send_data(struct lwc_client *c)
+{
+	lw_records recs;
+	lw_buf b;
+	lw_records_init(&recs);
+	lw_buf_init(&b);
+	lw_record *r = lw_records_add(&recs);
+	if (r) {
+		r->path = lw_path_make(3, 3303, 0, 5700, 0);
+		r->type = LW_TYPE_FLOAT;
+		r->v.f = lwc_get_float(&c->obj, 3303, 0, 5700, 0);
+		r->has_time = 1;
+		r->time = (double)lwc_get_int(&c->obj, 3303, 0, 5518, (int64_t)now_s());
+	}
+	lw_path root = LW_PATH_ROOT;
+	coap_pdu_t *pdu = NULL;
+	if (r && !lw_codec_senml_cbor.encode(c->model, &root, &recs, &b, NULL))
+		pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, c->session);
+	if (pdu && pend_add(c, pdu, REQ_SEND)) {
+		coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"dp");
+		add_uint_opt(pdu, COAP_OPTION_CONTENT_FORMAT, LW_CF_SENML_CBOR);
+		coap_add_data(pdu, b.len, b.data);
+		coap_send(c->session, pdu);
+		LOG(c, "send: /3303/0/5700 = %g", r->v.f);
+	} else if (pdu) {
+		coap_delete_pdu(pdu);
+	}
+	lw_records_free(&recs);
+	lw_buf_free(&b);
+}
+
+static coap_response_t on_response(coap_session_t *sess, const coap_pdu_t *sent,
+                                   const coap_pdu_t *recv, const coap_mid_t mid)
+{
+	(void)sess;
+	(void)sent;
+	(void)mid;
+	struct lwc_client *c = the_client;
+	struct pending *p = pend_find(c, recv);
+	if (!p)
+		return COAP_RESPONSE_OK;
+	int kind = p->kind;
+	p->kind = 0;
+	coap_pdu_code_t code = coap_pdu_get_code(recv);
+	int status = (code >> 5) * 100 + (code & 0x1f);
+	double now = now_s();
+	c->last_traffic = now;
+
+	switch (kind) {
+	case REQ_REGISTER:
+		if (status != LWC_CREATED) {
+			char why[16];
+			snprintf(why, sizeof(why), "%d.%02d", status / 100, status % 100);
+			fail_registration(c, why);
+			break;
+		}
+		coap_opt_iterator_t it;
+		coap_opt_t *o;
+		size_t n = 0;
+		coap_option_iterator_init(recv, &it, COAP_OPT_ALL);
+		c->location[0] = 0;
+		while ((o = coap_option_next(&it))) {
+			if (it.number != COAP_OPTION_LOCATION_PATH)
+				continue;
+			size_t l = coap_opt_length(o);
+			if (n + l + 2 >= sizeof(c->location))
+				break;
+			if (n)
+				c->location[n++] = '/';
+			memcpy(c->location + n, coap_opt_value(o), l);
+			n += l;
+			c->location[n] = 0;
+		}
+		c->st = REGISTERED;
+		c->retry_delay = RETRY_FIRST;
+		/* Update at 3/4 of the lifetime: room for a retransmission or two. */
+		c->next_update = now + fmax(1.0, c->cfg.lifetime * 0.75);
+		c->next_send = now + c->cfg.send_interval;
+		LOG(c, "registered: location /%s", c->location);
+		break;
+	case REQ_UPDATE:
+		if (status == LWC_CHANGED) {
+			c->next_update = now + fmax(1.0, c->cfg.lifetime * 0.75);
+			LOG(c, "updated");
+		} else if (c->st == REGISTERED) {
+			/* 4.04: the server forgot us (restart, expiry): start over. */
+			LOG(c, "update refused (%d.%02d): registering again", status / 100,
+			    status % 100);
+			c->st = REG_NONE;
+			c->next_retry = now;
+		}
+		break;
+	case REQ_DEREGISTER:
+		LOG(c, "deregistered (%d.%02d)", status / 100, status % 100);
+		c->st = DONE;
+		break;
+	case REQ_SEND:
+		if (status != LWC_CHANGED)
+			LOG(c, "send refused: %d.%02d", status / 100, status % 100);
+		break;
+	}
+	return COAP_RESPONSE_OK;
+}
+
+static void on_nack(coap_session_t *sess, const coap_pdu_t *sent, const coap_nack_reason_t reason,
+                    const coap_mid_t mid)
+{
+	(void)sess;
+	(void)mid;
+	struct lwc_client *c = the_client;
+	struct pending *p = sent ? pend_find(c, sent) : NULL;
+	if (!p)
+		return;
+	int kind = p->kind;
+	p->kind = 0;
+	if (reason == COAP_NACK_RST && kind != REQ_DEREGISTER)
+		LOG(c, "request reset by the server");
+	switch (kind) {
+	case REQ_REGISTER:
+		fail_registration(c, "no answer");
+		break;
+	case REQ_UPDATE:
+		if (c->st == REGISTERED) {
+			c->st = REG_NONE;
+			c->next_retry = now_s() + c->retry_delay;
+			LOG(c, "update not answered: registering again");
+		}
+		break;
+	case REQ_DEREGISTER:
+		c->st = DONE;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the loop ---- */
+
+static void registration_tick(struct lwc_client *c, double now)
+{
+	if (c->stop && c->st != DEREG_PENDING && c->st != DONE) {
+		if (c->st == REGISTERED)
+			send_deregister(c);
+		else
+			c->st = DONE;
+		return;
+	}
+	switch (c->st) {
+	case REG_NONE:
+		if (now >= c->next_retry)
+			send_register(c);
+		break;
+	case REGISTERED:
+		if (c->sleeping && now >= c->next_update) {
+			c->sleeping = false;
+			LOG(c, "waking up");
+		}
+		if (now >= c->next_update || c->update_asked) {
+			c->update_asked = false;
+			send_update(c);
+		}
+		if (c->cfg.send_interval > 0 && c->version >= 11 && now >= c->next_send) {
+			c->next_send = now + c->cfg.send_interval;
+			send_data(c);
+		}
+		/* Queue mode: nothing to do for a while, radio off until the next
+		 * Update is due; the server queues its requests meanwhile. */
+		if (c->cfg.queue_mode && !c->sleeping && now - c->last_traffic >= c->cfg.awake_s) {
+			c->sleeping = true;
+			LOG(c, "sleeping until the next update");
+		}
+		break;
+	case DEREG_PENDING:
+		if (now >= c->dereg_deadline) {
+			LOG(c, "no answer to de-register: leaving anyway");
+			c->st = DONE;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static int resolve_server(struct lwc_client *c)
+{
+	coap_uri_t uri;
+	if (coap_split_uri((const uint8_t *)c->cfg.server_uri, strlen(c->cfg.server_uri), &uri) < 0) {
+		LOG(c, "bad server URI %s", c->cfg.server_uri);
+		return -1;
+	}
+	if (uri.scheme != COAP_URI_SCHEME_COAP) {
+		LOG(c, "%s: only coap:// is supported yet (coaps comes with security)",
+		    c->cfg.server_uri);
+		return -1;
+	}
+	char host[256], port[8];
+	snprintf(host, sizeof(host), "%.*s", (int)uri.host.length, (const char *)uri.host.s);
+	snprintf(port, sizeof(port), "%u", uri.port);
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai;
+	if (getaddrinfo(host, port, &hints, &ai)) {
+		LOG(c, "cannot resolve %s", host);
+		return -1;
+	}
+	coap_address_init(&c->server);
+	c->server.size = ai->ai_addrlen;
+	memcpy(&c->server.addr, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
+{
+	if (the_client)
+		return NULL; /* one per process, see the top of the file */
+	struct lwc_client *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	c->version = cfg->version[0] == '1' && cfg->version[2] == '0' ? 10
+	             : cfg->version[2] == '2'                         ? 12
+	                                                              : 11;
+	/* 1.0 has the Q in the binding; 1.1 moved it to its own parameter. */
+	snprintf(c->binding, sizeof(c->binding), "%s",
+	         cfg->queue_mode && c->version == 10 ? "UQ" : "U");
+	c->pref = cfg->format ? lwc_codec_by_name(cfg->format)
+	                      : c->version == 10 ? &lw_codec_tlv_legacy : &lw_codec_senml_cbor;
+	if (!c->pref)
+		goto fail;
+	c->model = lw_model_new();
+	if (!c->model || lw_model_add_builtin(c->model))
+		goto fail;
+	if (lwc_objects_init(&c->obj, c->model, cfg->server_uri, cfg->endpoint, cfg->lifetime,
+	                     c->binding))
+		goto fail;
+	c->retry_delay = RETRY_FIRST;
+	if (resolve_server(c))
+		goto fail;
+
+	coap_startup();
+	coap_set_log_level(cfg->verbose ? LOG_INFO : LOG_CRIT);
+	c->ctx = coap_new_context(NULL);
+	if (!c->ctx)
+		goto fail;
+	coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_register_response_handler(c->ctx, on_response);
+	coap_register_nack_handler(c->ctx, on_nack);
+	the_client = c;
+	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++)
+		if (c->obj.inst[i].used)
+			add_path_resources(c, &c->obj.inst[i]);
+	coap_resource_t *u = coap_resource_unknown_init(hnd_unknown);
+	coap_register_handler(u, COAP_REQUEST_GET, hnd_unknown);
+	coap_register_handler(u, COAP_REQUEST_POST, hnd_unknown);
+	coap_register_handler(u, COAP_REQUEST_DELETE, hnd_unknown);
+	coap_add_resource(c->ctx, u);
+
+	if (cfg->listen_port > 0) {
+		coap_address_t la;
+		coap_address_init(&la);
+		la.addr.sin.sin_family = AF_INET;
+		la.addr.sin.sin_port = htons((uint16_t)cfg->listen_port);
+		la.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		la.size = sizeof(struct sockaddr_in);
+		if (!coap_new_endpoint(c->ctx, &la, COAP_PROTO_UDP)) {
+			LOG(c, "cannot listen on 127.0.0.1:%d", cfg->listen_port);
+			goto fail;
+		}
+		printf("lwm2m-client: listening on 127.0.0.1:%d\n", cfg->listen_port);
+		fflush(stdout);
+	}
+	return c;
+fail:
+	lwc_client_free(c);
+	return NULL;
+}
+
+int lwc_client_run(struct lwc_client *c)
+{
+	c->last_traffic = now_s();
+	while (c->st != DONE) {
+		double now = now_s();
+		lwc_objects_tick(&c->obj, now);
+		registration_tick(c, now);
+		if (c->st == DONE)
+			break;
+		observe_tick(c, now);
+		if (c->sleeping && !c->stop) {
+			struct timespec ts = {0, 200 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		} else {
+			coap_io_process(c->ctx, 200);
+		}
+	}
+	return 0;
+}
+
+void lwc_client_stop(struct lwc_client *c)
+{
+	c->stop = 1;
+}
+
+void lwc_client_free(struct lwc_client *c)
+{
+	if (!c)
+		return;
+	if (c->session)
+		coap_session_release(c->session);
+	if (c->ctx)
+		coap_free_context(c->ctx);
+	if (c->model)
+		lw_model_free(c->model);
+	if (the_client == c) {
+		the_client = NULL;
+		coap_cleanup();
+	}
+	free(c);
+}

@@ -1,0 +1,140 @@
+/*
+ * client-ref/lwclient.h: the reference LwM2M client as a small library.
+ *
+ * Two halves: the object tree (objects.c), plain data with the LwM2M
+ * operations on it and no networking, and the client (client.c), which
+ * speaks CoAP through libcoap: it registers, keeps the registration alive,
+ * answers the server's requests with the object tree, notifies observers and
+ * sends data. The CLI (lwm2m-client.c) only parses options and runs it.
+ *
+ * Memory: the object tree is one fixed-size struct (no allocation); payloads
+ * are encoded into short-lived buffers. Everything runs on one thread.
+ */
+#ifndef LW_CLIENT_REF_LWCLIENT_H
+#define LW_CLIENT_REF_LWCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwm2m/codec.h"
+#include "lwm2m/model.h"
+#include "lwm2m/path.h"
+#include "lwm2m/records.h"
+
+/* ---- the object tree (objects.c) ---- */
+
+/* Sized for this client's objects: a constrained device knows its needs. */
+#define LWC_MAX_INSTANCES 24
+#define LWC_MAX_SLOTS 24
+#define LWC_STR_MAX 128
+
+/* Results of the operations, as CoAP response codes (class * 100 + detail). */
+enum lwc_status {
+	LWC_OK = 0,
+	LWC_CREATED = 201,
+	LWC_DELETED = 202,
+	LWC_CHANGED = 204,
+	LWC_CONTENT = 205,
+	LWC_BAD_REQUEST = 400,
+	LWC_UNAUTHORIZED = 401,
+	LWC_NOT_FOUND = 404,
+	LWC_NOT_ALLOWED = 405,
+	LWC_NOT_ACCEPTABLE = 406,
+	LWC_UNSUPPORTED_FORMAT = 415,
+	LWC_INTERNAL = 500,
+};
+
+/* One value: a single resource, or one instance of a multiple resource. */
+struct lwc_slot {
+	uint16_t rid, riid; /* riid LW_ID_NONE for a single resource */
+	uint8_t type;       /* lw_type; NONE for executables */
+	uint8_t ops;        /* enum lw_ops */
+	uint16_t len;       /* bytes of s for STRING and OPAQUE */
+	union {
+		int64_t i; /* INTEGER, TIME */
+		uint64_t u;
+		double f;
+		bool b;
+		lw_objlnk l;
+	} v;
+	char s[LWC_STR_MAX];
+};
+
+struct lwc_instance {
+	bool used;
+	uint16_t oid, iid;
+	uint8_t n;
+	struct lwc_slot slots[LWC_MAX_SLOTS];
+};
+
+/* What an Execute asks of the networking half. */
+enum lwc_action {
+	LWC_ACT_NONE = 0,
+	LWC_ACT_UPDATE, /* 1/x/8 Registration Update Trigger */
+};
+
+struct lwc_objects {
+	const lw_model *model; /* types and operations of every resource */
+	char server_uri[LWC_STR_MAX];
+	char endpoint[64];
+	uint32_t seed; /* the sensors' pseudo-random walk, per endpoint */
+	double t0;     /* when the sensors started */
+	struct lwc_instance inst[LWC_MAX_INSTANCES];
+};
+
+/* Fills the tree: objects 0, 1, 3, 4, 5, 6, 3303 and 3313. */
+int lwc_objects_init(struct lwc_objects *o, const lw_model *m, const char *server_uri,
+                     const char *endpoint, int lifetime, const char *binding);
+/* Moves the sensors and clocks on to time now (seconds since the epoch). */
+void lwc_objects_tick(struct lwc_objects *o, double now);
+
+struct lwc_instance *lwc_instance_find(struct lwc_objects *o, uint16_t oid, uint16_t iid);
+struct lwc_slot *lwc_slot_find(struct lwc_instance *in, uint16_t rid, uint16_t riid);
+/* Whether the object exists (has at least one instance, or may have some). */
+bool lwc_object_known(const struct lwc_objects *o, uint16_t oid);
+
+/* The LwM2M operations. Each returns an lwc_status. */
+int lwc_read(struct lwc_objects *o, const lw_path *p, lw_records *out);
+int lwc_write(struct lwc_objects *o, const lw_path *p, const lw_records *in, bool replace);
+int lwc_execute(struct lwc_objects *o, const lw_path *p, const char *args, size_t len,
+                enum lwc_action *action);
+int lwc_create(struct lwc_objects *o, const lw_path *p, const lw_records *in, uint16_t *iid);
+int lwc_delete(struct lwc_objects *o, const lw_path *p);
+
+/* Convenience accessors for the client half. */
+int64_t lwc_get_int(struct lwc_objects *o, uint16_t oid, uint16_t iid, uint16_t rid, int64_t dflt);
+double lwc_get_float(struct lwc_objects *o, uint16_t oid, uint16_t iid, uint16_t rid, double dflt);
+
+/* ---- the content formats this client speaks (client.c) ---- */
+
+/* The codec for a content format, or NULL. */
+const struct lw_codec *lwc_codec_by_format(unsigned cf);
+/* The codec for a name: tlv, senml-json, senml-cbor, lwm2m-cbor, json, text, opaque. */
+const struct lw_codec *lwc_codec_by_name(const char *name);
+
+/* ---- the client (client.c) ---- */
+
+struct lwc_config {
+	const char *server_uri;  /* coap://host:port */
+	const char *endpoint;
+	int lifetime;            /* seconds */
+	const char *version;     /* "1.0", "1.1", "1.2" */
+	bool queue_mode;
+	int awake_s;             /* queue mode: how long it stays awake after traffic */
+	const char *format;      /* preferred format name, NULL for the version's default */
+	int listen_port;         /* > 0: also answer any peer on 127.0.0.1:port */
+	int send_interval;       /* > 0: Send (POST /dp) the temperature this often */
+	int verbose;
+};
+
+struct lwc_client;
+
+struct lwc_client *lwc_client_new(const struct lwc_config *cfg);
+/* Runs until lwc_client_stop(); deregisters before returning. 0 or -1. */
+int lwc_client_run(struct lwc_client *c);
+/* Async-signal-safe: asks the loop to deregister and return. */
+void lwc_client_stop(struct lwc_client *c);
+void lwc_client_free(struct lwc_client *c);
+
+#endif

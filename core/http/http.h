@@ -1,0 +1,149 @@
+/*
+ * http/http.h: the inside of the HTTP server, shared by its files only.
+ *
+ * Threads: CivetWeb calls our handlers on its own worker threads. Those
+ * threads may parse, authenticate and route a request (all of that reads only
+ * what is fixed at start), but anything that reads or changes core state runs
+ * on the loop thread through the bridge (bridge.c): the CivetWeb thread queues
+ * a job, wakes the loop with an eventfd and waits on a condition variable for
+ * the answer, or gives up with 503 after a timeout. Event streams (sse.c) are
+ * fed by a bus subscription on the loop thread through per-connection queues.
+ * Everything shared between the two sides is guarded by lw_http.mu.
+ */
+#ifndef LW_HTTP_HTTP_H
+#define LW_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lw_daemon;
+struct mg_connection;
+struct event;
+struct lw_http_job;
+struct lw_sse_conn;
+
+#define LW_HTTP_THREADS 12          /* CivetWeb worker threads */
+#define LW_HTTP_MAX_SSE 8           /* event streams at once: each holds a thread */
+#define LW_HTTP_MAX_BODY (1 << 20)  /* request bodies over this get 413 */
+#define LW_HTTP_BRIDGE_MS 10000     /* how long a request waits for the loop */
+#define LW_HTTP_SSE_QUEUE 1024      /* events waiting per stream before it is dropped */
+#define LW_HTTP_SSE_KEEPALIVE_MS 15000
+#define LW_HTTP_MAX_PARAMS 4
+
+struct lw_http {
+	struct lw_daemon *d;
+	struct mg_context *ctx;
+	char token[256]; /* the admin token; fixed after start */
+	size_t token_len;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* a bridge job finished */
+	struct lw_http_job *q_head, *q_tail;
+	int stopping;
+	int efd;
+	struct event *ev;
+	int bridge_ms; /* LW_HTTP_BRIDGE_MS; tests lower it */
+
+	struct lw_sse_conn *sse; /* open event streams */
+	int n_sse;
+	int sse_keepalive_ms;
+	unsigned long long sse_dropped; /* streams closed for falling behind */
+
+	atomic_ullong responses[6];   /* by status class: [2] = 2xx, ... */
+	atomic_ullong bridge_timeouts;
+};
+
+/* One request as a route handler sees it. */
+struct lw_http_req {
+	struct lw_http *h;
+	const char *method;
+	const char *path;  /* URL-decoded, without the query */
+	const char *query; /* raw query string or NULL */
+	char params[LW_HTTP_MAX_PARAMS][256]; /* the {} segments of the route */
+	int n_params;
+	json_t *body; /* the parsed JSON body of routes that take one, or NULL */
+
+	/* the answer */
+	int status;
+	char *out; /* malloc'd */
+	size_t out_len;
+	const char *ctype;
+};
+
+/* Runs on the loop thread; must answer through lw_http_reply_* before returning. */
+typedef void (*lw_http_loop_fn)(struct lw_http_req *r);
+/* Runs on the CivetWeb thread and writes the response itself (streams). */
+typedef int (*lw_http_direct_fn)(struct lw_http *h, struct mg_connection *c,
+                                 struct lw_http_req *r);
+
+enum {
+	LW_ROUTE_PUBLIC = 1, /* no token needed */
+	LW_ROUTE_JSON = 2,   /* takes a JSON body */
+};
+
+struct lw_http_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/clients/{}": {} is one path segment */
+	int flags;
+	lw_http_loop_fn loop;
+	lw_http_direct_fn direct;
+};
+
+/* ---- rest.c ---- */
+extern const struct lw_http_route lw_http_routes[];
+extern const size_t lw_http_n_routes;
+/*
+ * Matches path against pattern; 1 with the {} segments in r->params (when r
+ * is not NULL), 0 otherwise.
+ */
+int lw_http_match(const char *pattern, const char *path, struct lw_http_req *r);
+/* The error body {"error": code, "message": ...}: a malloc'd string. */
+char *lw_http_error_json(const char *code, const char *message);
+/*
+ * Parses a JSON body: 0 with *out, or -1 with a message that says where
+ * (jansson's line, column and reason).
+ */
+int lw_http_parse_json(const char *buf, size_t len, json_t **out, char *msg, size_t msglen);
+void lw_http_reply_json(struct lw_http_req *r, int status, json_t *body); /* steals body */
+void lw_http_reply_text(struct lw_http_req *r, int status, const char *ctype, char *text,
+                        size_t len); /* steals text */
+void lw_http_reply_error(struct lw_http_req *r, int status, const char *code, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- auth.c ---- */
+/* Compares in time that depends only on the lengths, never on the contents. */
+int lw_http_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
+/* 1 when the Authorization header carries the admin token. */
+int lw_http_authorized(const struct lw_http *h, const char *authorization);
+/* Sets h->token from the config, or from state_dir/admin.token (made if missing). */
+int lw_http_auth_setup(struct lw_http *h, char *err, size_t errlen);
+
+/* ---- bridge.c ---- */
+int lw_http_bridge_init(struct lw_http *h);
+/* Fails every queued job (their callers answer 503); called when stopping. */
+void lw_http_bridge_fail_all(struct lw_http *h);
+void lw_http_bridge_free(struct lw_http *h);
+/*
+ * From a CivetWeb thread: runs fn(r) on the loop thread and waits for it.
+ * 0 when it ran, LW_ETIMEDOUT or LW_ECANCELED (shutting down) when not.
+ */
+int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_req *r);
+
+/* ---- metrics.c ---- */
+void lw_http_metrics(struct lw_http_req *r);
+
+/* ---- sse.c ---- */
+int lw_http_sse_init(struct lw_http *h);      /* loop thread: subscribes to the bus */
+void lw_http_sse_close_all(struct lw_http *h); /* under h->mu: wakes every stream to end */
+void lw_http_sse_free(struct lw_http *h);      /* loop thread, after mg_stop */
+int lw_http_sse_stream(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r);
+
+/* ---- server.c ---- */
+/* The headers every response carries (CRLF-terminated lines). */
+extern const char lw_http_security_headers[];
+
+#endif

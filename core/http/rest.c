@@ -1,0 +1,219 @@
+/*
+ * http/rest.c: the REST API's routing table, its JSON helpers and the
+ * handlers that answer from core state (they run on the loop thread through
+ * the bridge). Route patterns are fixed strings with {} for one path segment,
+ * matched in table order: a table is easier to read and to check against
+ * API.md than a tree of ifs.
+ */
+#include "http/http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <civetweb.h>
+
+#include "coap/engine.h"
+#include "daemon.h"
+#include "lwm2m/registry.h"
+#include "lwm2m/server.h"
+
+static void health(struct lw_http_req *r)
+{
+	struct lw_daemon *d = r->h->d;
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "status", "ok", "version", PACKAGE_VERSION,
+	                      "uptime", (json_int_t)(time(NULL) - d->started), "clients",
+	                      (json_int_t)lw_server_client_count(d));
+	lw_http_reply_json(r, 200, o);
+}
+
+/* One client as the API shows it: the registry's fields plus endpoint, secure. */
+static json_t *client_json(const struct lw_client *c)
+{
+	char *fields = lw_client_json_fields(c);
+	if (!fields)
+		return NULL;
+	size_t n = strlen(fields) + 3;
+	char *text = malloc(n);
+	json_t *rest = NULL;
+	if (text) {
+		snprintf(text, n, "{%s}", fields);
+		rest = json_loads(text, 0, NULL);
+	}
+	free(text);
+	free(fields);
+	json_t *o = rest ? json_pack("{s:s}", "endpoint", c->endpoint) : NULL;
+	if (!o || json_object_update(o, rest) != 0) {
+		json_decref(o);
+		json_decref(rest);
+		return NULL;
+	}
+	json_decref(rest);
+	json_object_set_new(o, "secure",
+	                    json_boolean(c->peer && c->peer->ep && c->peer->ep->secure));
+	return o;
+}
+
+static int by_endpoint(const void *a, const void *b)
+{
+	const struct lw_client *const *x = a, *const *y = b;
+	return strcmp((*x)->endpoint, (*y)->endpoint);
+}
+
+static void clients_list(struct lw_http_req *r)
+{
+	struct lw_registry *reg = lw_server_registry(r->h->d);
+	char q[256] = "";
+	if (r->query && mg_get_var(r->query, strlen(r->query), "q", q, sizeof(q)) < -1) {
+		lw_http_reply_error(r, 400, "bad-request", "the q parameter is too long");
+		return;
+	}
+	json_t *list = json_array();
+	size_t n = 0;
+	const struct lw_client **all = NULL;
+	if (reg && reg->by_ep.count) {
+		all = malloc(reg->by_ep.count * sizeof(*all));
+		if (!all) {
+			json_decref(list);
+			lw_http_reply_error(r, 500, "internal", "out of memory");
+			return;
+		}
+		for (size_t b = 0; b <= reg->by_ep.mask; b++)
+			for (struct lw_hnode *k = reg->by_ep.buckets[b]; k; k = k->next) {
+				const struct lw_client *c = LW_CONTAINER_OF(k, struct lw_client, by_ep);
+				if (!q[0] || strstr(c->endpoint, q))
+					all[n++] = c;
+			}
+		qsort(all, n, sizeof(*all), by_endpoint);
+	}
+	for (size_t i = 0; i < n && list; i++) {
+		json_t *o = client_json(all[i]);
+		if (!o || json_array_append_new(list, o) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	free(all);
+	if (!list) {
+		lw_http_reply_error(r, 500, "internal", "out of memory");
+		return;
+	}
+	lw_http_reply_json(r, 200, list);
+}
+
+static void client_get(struct lw_http_req *r)
+{
+	struct lw_registry *reg = lw_server_registry(r->h->d);
+	const struct lw_client *c = reg ? lw_registry_find_ep(reg, r->params[0]) : NULL;
+	if (!c) {
+		lw_http_reply_error(r, 404, "not-found", "no client named \"%s\" is registered",
+		                    r->params[0]);
+		return;
+	}
+	json_t *o = client_json(c);
+	if (!o) {
+		lw_http_reply_error(r, 500, "internal", "out of memory");
+		return;
+	}
+	lw_http_reply_json(r, 200, o);
+}
+
+const struct lw_http_route lw_http_routes[] = {
+	{"GET", "/api/v1/health", LW_ROUTE_PUBLIC, health, NULL},
+	{"GET", "/metrics", LW_ROUTE_PUBLIC, lw_http_metrics, NULL},
+	{"GET", "/api/v1/clients", 0, clients_list, NULL},
+	{"GET", "/api/v1/clients/{}", 0, client_get, NULL},
+	{"GET", "/api/v1/events", 0, NULL, lw_http_sse_stream},
+};
+const size_t lw_http_n_routes = sizeof(lw_http_routes) / sizeof(lw_http_routes[0]);
+
+int lw_http_match(const char *pattern, const char *path, struct lw_http_req *r)
+{
+	int n = 0;
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (p[0] == '{' && p[1] == '}') {
+			const char *end = strchr(s, '/');
+			size_t len = end ? (size_t)(end - s) : strlen(s);
+			if (len == 0 || n >= LW_HTTP_MAX_PARAMS || len >= sizeof(r->params[0]))
+				return 0;
+			if (r) {
+				memcpy(r->params[n], s, len);
+				r->params[n][len] = '\0';
+			}
+			n++;
+			p += 2;
+			s += len;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	/* One trailing slash is forgiven: /api/v1/clients/ is /api/v1/clients. */
+	if (*p || (*s && strcmp(s, "/") != 0))
+		return 0;
+	if (r)
+		r->n_params = n;
+	return 1;
+}
+
+char *lw_http_error_json(const char *code, const char *message)
+{
+	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", message);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+int lw_http_parse_json(const char *buf, size_t len, json_t **out, char *msg, size_t msglen)
+{
+	json_error_t e;
+	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
+	if (*out)
+		return 0;
+	snprintf(msg, msglen, "malformed JSON at line %d, column %d: %s", e.line, e.column,
+	         e.text);
+	return -1;
+}
+
+void lw_http_reply_text(struct lw_http_req *r, int status, const char *ctype, char *text,
+                        size_t len)
+{
+	free(r->out);
+	r->status = status;
+	r->ctype = ctype;
+	r->out = text;
+	r->out_len = len;
+}
+
+void lw_http_reply_json(struct lw_http_req *r, int status, json_t *body)
+{
+	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!s) {
+		lw_http_reply_error(r, 500, "internal", "out of memory");
+		return;
+	}
+	lw_http_reply_text(r, status, "application/json", s, strlen(s));
+}
+
+void lw_http_reply_error(struct lw_http_req *r, int status, const char *code, const char *fmt,
+                         ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	char *s = lw_http_error_json(code, msg);
+	if (!s) {
+		/* Out of memory: a fixed body still keeps the shape. */
+		static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
+		s = strdup(oom);
+		status = 500;
+	}
+	lw_http_reply_text(r, status, "application/json", s, s ? strlen(s) : 0);
+}

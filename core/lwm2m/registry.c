@@ -1,0 +1,377 @@
+/*
+ * lwm2m/registry.c: the registered clients (see registry.h). Two intrusive
+ * hash tables (endpoint, registration id) and one heap timer per client keep
+ * every step O(1) or O(log n) whatever the fleet size.
+ */
+#include "lwm2m/registry.h"
+
+#include <gnutls/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coap/peer.h"
+#include "events.h"
+#include "lwm2m/error.h"
+#include "lwm2m/log.h"
+#include "lwm2m/path.h"
+
+static int64_t wall_now(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
+int lw_registry_init(struct lw_registry *r, struct lw_timers *timers, struct lw_events *events)
+{
+	memset(r, 0, sizeof(*r));
+	r->timers = timers;
+	r->events = events;
+	r->wall = wall_now;
+	if (lw_htable_init(&r->by_ep, 64) != 0)
+		return LW_ENOMEM;
+	if (lw_htable_init(&r->by_id, 64) != 0) {
+		lw_htable_free(&r->by_ep);
+		return LW_ENOMEM;
+	}
+	return 0;
+}
+
+static void objects_free(struct lw_reg_objects *o)
+{
+	free(o->links);
+	free(o->root);
+	o->links = NULL;
+	o->root = NULL;
+	o->n = 0;
+}
+
+static void client_free(struct lw_client *c)
+{
+	objects_free(&c->objects);
+	free(c->sms);
+	free(c);
+}
+
+static void detach_peer(struct lw_client *c)
+{
+	if (!c->peer)
+		return;
+	if (c->peer->user == c)
+		c->peer->user = NULL;
+	lw_coap_peer_release(c->peer);
+	c->peer = NULL;
+}
+
+static void attach_peer(struct lw_client *c, struct lw_coap_peer *peer)
+{
+	if (c->peer == peer) {
+		peer->user = c;
+		return;
+	}
+	detach_peer(c);
+	if (!peer)
+		return;
+	lw_coap_peer_hold(peer);
+	peer->user = c;
+	c->peer = peer;
+}
+
+/* Takes c out of the tables and the heap (it stays allocated). */
+static void unlink_client(struct lw_registry *r, struct lw_client *c)
+{
+	lw_htable_remove(&r->by_ep, &c->by_ep);
+	lw_htable_remove(&r->by_id, &c->by_id);
+	lw_timer_cancel(r->timers, &c->expiry);
+	detach_peer(c);
+	r->count--;
+}
+
+void lw_registry_free(struct lw_registry *r)
+{
+	for (size_t b = 0; r->by_ep.buckets && b <= r->by_ep.mask; b++) {
+		while (r->by_ep.buckets[b]) {
+			struct lw_client *c =
+				LW_CONTAINER_OF(r->by_ep.buckets[b], struct lw_client, by_ep);
+			unlink_client(r, c);
+			client_free(c);
+		}
+	}
+	lw_htable_free(&r->by_ep);
+	lw_htable_free(&r->by_id);
+	r->count = 0;
+}
+
+static uint64_t ep_hash(const char *ep)
+{
+	return lw_hash(ep, strlen(ep), 0x6570);
+}
+
+static uint64_t id_hash(const char *id, size_t len)
+{
+	return lw_hash(id, len, 0x6964);
+}
+
+struct lw_client *lw_registry_find_ep(const struct lw_registry *r, const char *endpoint)
+{
+	uint64_t h = ep_hash(endpoint);
+	for (struct lw_hnode *n = lw_htable_bucket(&r->by_ep, h); n; n = n->next) {
+		struct lw_client *c = LW_CONTAINER_OF(n, struct lw_client, by_ep);
+		if (n->hash == h && strcmp(c->endpoint, endpoint) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+struct lw_client *lw_registry_find_id(const struct lw_registry *r, const char *id, size_t len)
+{
+	if (len != LW_REG_ID_LEN)
+		return NULL;
+	uint64_t h = id_hash(id, len);
+	for (struct lw_hnode *n = lw_htable_bucket(&r->by_id, h); n; n = n->next) {
+		struct lw_client *c = LW_CONTAINER_OF(n, struct lw_client, by_id);
+		if (n->hash == h && memcmp(c->id, id, len) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * A fresh random id. Random rather than derived from the endpoint so that
+ * the location path /rd/<id> tells an onlooker nothing about the device,
+ * and unguessable so that nobody can update or delete another's
+ * registration by counting.
+ */
+static int new_id(const struct lw_registry *r, char id[LW_REG_ID_LEN + 1])
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz012345"; /* 32: 5 bits each */
+	for (int tries = 0; tries < 8; tries++) {
+		uint8_t rnd[LW_REG_ID_LEN];
+		if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) != 0)
+			return LW_EIO;
+		for (int i = 0; i < LW_REG_ID_LEN; i++)
+			id[i] = alphabet[rnd[i] & 31];
+		id[LW_REG_ID_LEN] = '\0';
+		if (!lw_registry_find_id(r, id, LW_REG_ID_LEN))
+			return 0;
+	}
+	return LW_EIO;
+}
+
+const char *lw_client_address(const struct lw_client *c, char *buf, size_t len)
+{
+	if (!c->peer) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	return lw_coap_addr_str(&c->peer->addr, buf, len);
+}
+
+char *lw_client_json_fields(const struct lw_client *c)
+{
+	/* Every string here was checked by the parser to need no escaping
+	 * (id, version, binding, sms, address); objects are paths. */
+	size_t cap = 400 + (c->sms ? strlen(c->sms) : 0) + (size_t)c->objects.n * 16 +
+	             (c->objects.root ? strlen(c->objects.root) : 0);
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	char addr[64];
+	int n = snprintf(s, cap,
+	                 "\"registrationId\":\"%s\",\"lwm2mVersion\":\"%u.%u\","
+	                 "\"binding\":\"%s\",\"lifetime\":%u,\"queueMode\":%s,"
+	                 "\"address\":\"%s\",\"registeredAt\":%lld,\"lastSeen\":%lld",
+	                 c->id, c->ver_major, c->ver_minor, c->binding, c->lifetime,
+	                 c->queue_mode ? "true" : "false", lw_client_address(c, addr, sizeof(addr)),
+	                 (long long)c->registered_at, (long long)c->last_seen);
+	size_t len = (size_t)n;
+	if (c->sms)
+		len += (size_t)snprintf(s + len, cap - len, ",\"sms\":\"%s\"", c->sms);
+	if (c->objects.root)
+		len += (size_t)snprintf(s + len, cap - len, ",\"rootPath\":\"%s\"", c->objects.root);
+	if (c->objects.ct != LW_REG_NO_CT)
+		len += (size_t)snprintf(s + len, cap - len, ",\"contentFormat\":%u", c->objects.ct);
+	len += (size_t)snprintf(s + len, cap - len, ",\"objects\":[");
+	for (uint16_t i = 0; i < c->objects.n; i++) {
+		const struct lw_reg_link *k = &c->objects.links[i];
+		if (k->iid == LW_ID_NONE)
+			len += (size_t)snprintf(s + len, cap - len, "%s\"/%u\"", i ? "," : "", k->oid);
+		else
+			len += (size_t)snprintf(s + len, cap - len, "%s\"/%u/%u\"", i ? "," : "",
+			                        k->oid, k->iid);
+	}
+	snprintf(s + len, cap - len, "]");
+	return s;
+}
+
+static void publish(struct lw_registry *r, int kind, const struct lw_client *c,
+                    const char *extra)
+{
+	if (!r->events)
+		return;
+	char *fields = lw_client_json_fields(c);
+	if (!fields)
+		return;
+	if (extra) {
+		size_t n = strlen(fields) + strlen(extra) + 2;
+		char *both = malloc(n);
+		if (both) {
+			snprintf(both, n, "%s,%s", fields, extra);
+			free(fields);
+			fields = both;
+		}
+	}
+	lw_events_publish(r->events, kind, c->endpoint, fields);
+	free(fields);
+}
+
+static void log_client(int level, const char *what, const struct lw_client *c)
+{
+	if (!lw_log_enabled(level))
+		return;
+	char addr[64];
+	lw_log(level, "%s: endpoint %s, registration %s, from %s, lifetime %u s, lwm2m %u.%u, "
+	       "binding %s%s, %u object links",
+	       what, c->endpoint, c->id, lw_client_address(c, addr, sizeof(addr)), c->lifetime,
+	       c->ver_major, c->ver_minor, c->binding, c->queue_mode ? " (queue mode)" : "",
+	       c->objects.n);
+}
+
+static void on_expiry(struct lw_timer *t, void *arg)
+{
+	(void)t;
+	struct lw_client *c = arg;
+	struct lw_registry *r = c->reg;
+	log_client(LW_LOG_INFO, "registration expired", c);
+	/* Published while c is still whole, so that subscribers see its state. */
+	publish(r, LW_EVENT_EXPIRED, c, NULL);
+	unlink_client(r, c);
+	client_free(c);
+}
+
+static void touch(struct lw_registry *r, struct lw_client *c)
+{
+	c->last_seen = r->wall(r->wall_ctx);
+}
+
+static int arm(struct lw_registry *r, struct lw_client *c)
+{
+	return lw_timer_in(r->timers, &c->expiry, (uint64_t)c->lifetime * 1000);
+}
+
+static int set_sms(struct lw_client *c, const char *sms)
+{
+	char *copy = NULL;
+	if (sms && *sms && !(copy = strdup(sms)))
+		return LW_ENOMEM;
+	free(c->sms);
+	c->sms = copy;
+	return 0;
+}
+
+static void set_binding(struct lw_client *c, const char *b)
+{
+	snprintf(c->binding, sizeof(c->binding), "%s", b);
+}
+
+int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
+                         struct lw_coap_peer *peer, struct lw_client **out)
+{
+	size_t eplen = strlen(p->endpoint);
+	struct lw_client *c = calloc(1, sizeof(*c) + eplen + 1);
+	if (!c)
+		return LW_ENOMEM;
+	memcpy(c->endpoint, p->endpoint, eplen + 1);
+	c->reg = r;
+	lw_timer_init(&c->expiry, on_expiry, c);
+	if (set_sms(c, p->sms) != 0 || new_id(r, c->id) != 0) {
+		free(c->sms);
+		free(c);
+		return LW_ENOMEM;
+	}
+	c->lifetime = p->lifetime ? p->lifetime : LW_REG_DEFAULT_LIFETIME;
+	c->ver_major = p->ver_major;
+	c->ver_minor = p->ver_minor;
+	set_binding(c, p->binding ? p->binding : "U");
+	/* 1.0 says queue mode with Q in the binding, 1.1+ with the Q parameter;
+	 * either one is taken from any version (clients mix them up). */
+	c->queue_mode = p->queue || strchr(c->binding, 'Q') != NULL;
+	c->registered_at = r->wall(r->wall_ctx);
+	c->last_seen = c->registered_at;
+	if (arm(r, c) != 0) {
+		free(c->sms);
+		free(c);
+		return LW_ENOMEM;
+	}
+	c->objects.ct = LW_REG_NO_CT;
+	if (p->has_objects) {
+		c->objects = p->objects;
+		memset(&p->objects, 0, sizeof(p->objects));
+	}
+
+	char replaced[LW_REG_ID_LEN + 1] = "";
+	struct lw_client *old = lw_registry_find_ep(r, c->endpoint);
+	if (old) {
+		memcpy(replaced, old->id, sizeof(replaced));
+		log_client(LW_LOG_INFO, "registration replaced", old);
+		unlink_client(r, old);
+		client_free(old);
+	}
+	lw_htable_insert(&r->by_ep, &c->by_ep, ep_hash(c->endpoint));
+	lw_htable_insert(&r->by_id, &c->by_id, id_hash(c->id, LW_REG_ID_LEN));
+	r->count++;
+	attach_peer(c, peer);
+	log_client(LW_LOG_INFO, "registered", c);
+	char extra[64];
+	snprintf(extra, sizeof(extra), "\"replaced\":\"%s\"", replaced);
+	publish(r, LW_EVENT_REGISTRATION, c, *replaced ? extra : NULL);
+	if (out)
+		*out = c;
+	return 0;
+}
+
+int lw_registry_update(struct lw_registry *r, struct lw_client *c, struct lw_reg_params *p,
+                       struct lw_coap_peer *peer)
+{
+	if (p->sms && set_sms(c, p->sms) != 0)
+		return LW_ENOMEM;
+	uint32_t old_lifetime = c->lifetime;
+	if (p->lifetime)
+		c->lifetime = p->lifetime;
+	if (arm(r, c) != 0) {
+		c->lifetime = old_lifetime;
+		return LW_ENOMEM;
+	}
+	if (p->binding) {
+		set_binding(c, p->binding);
+		c->queue_mode = p->queue || strchr(c->binding, 'Q') != NULL;
+	} else if (p->queue) {
+		c->queue_mode = 1;
+	}
+	if (p->has_objects) {
+		objects_free(&c->objects);
+		c->objects = p->objects;
+		memset(&p->objects, 0, sizeof(p->objects));
+	}
+	if (peer && peer != c->peer && c->peer) {
+		char was[64], now[64];
+		lw_log(LW_LOG_INFO, "endpoint %s, registration %s: address changed from %s to %s",
+		       c->endpoint, c->id, lw_client_address(c, was, sizeof(was)),
+		       lw_coap_addr_str(&peer->addr, now, sizeof(now)));
+	}
+	attach_peer(c, peer ? peer : c->peer);
+	touch(r, c);
+	log_client(LW_LOG_INFO, "registration updated", c);
+	publish(r, LW_EVENT_UPDATE, c, NULL);
+	return 0;
+}
+
+void lw_registry_deregister(struct lw_registry *r, struct lw_client *c)
+{
+	touch(r, c);
+	log_client(LW_LOG_INFO, "deregistered", c);
+	publish(r, LW_EVENT_DEREGISTRATION, c, NULL);
+	unlink_client(r, c);
+	client_free(c);
+}
