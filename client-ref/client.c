@@ -831,8 +831,10 @@ static void send_update(struct lwc_client *c)
 	}
 	add_location(pdu, c->location);
 	coap_send(c->session, pdu);
-	/* Not again until this one is answered or given up. */
+	/* Not again until this one is answered or given up. In queue mode this
+	 * also opens the awake window: the server sends what it queued now. */
 	c->next_update = now_s() + c->cfg.lifetime;
+	c->last_traffic = now_s();
 	LOG(c, "update sent");
 }
 

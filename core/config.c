@@ -60,6 +60,7 @@ static const struct def defs[] = {
 	{"http", "bind", T_STR, F(http_bind), "0.0.0.0", 0, 0, NULL},
 	{"http", "port", T_PORT, F(http_port), "8080", 0, 65535, NULL},
 	{"http", "admin_token", T_STR, F(http_admin_token), NULL, 0, 0, NULL},
+	{"http", "sse_keepalive_ms", T_INT, F(http_sse_keepalive_ms), "15000", 50, 3600000, NULL},
 	{"storage", "plugin", T_STR, F(storage_plugin), "sqlite", 0, 0, NULL},
 	{"storage", "conninfo", T_STR, F(storage_conninfo), NULL, 0, 0, NULL},
 };

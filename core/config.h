@@ -59,6 +59,7 @@ struct lw_config {
 	char *http_bind;
 	int http_port;
 	char *http_admin_token;
+	int http_sse_keepalive_ms;
 
 	/* [storage] */
 	char *storage_plugin;

@@ -170,6 +170,10 @@ int lw_coap_respond(struct lw_coap_engine *e, struct lw_coap_deferred *d, struct
 	return rc;
 }
 
+static int send_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
+                        struct lw_coap_msg *req, uint32_t timeout_ms, lw_coap_response_cb cb,
+                        void *arg, struct lw_coap_exchange **handle);
+
 int lw_coap_request(struct lw_coap_engine *e, struct lw_coap_peer *peer, struct lw_coap_msg *req,
                     uint32_t timeout_ms, lw_coap_response_cb cb, void *arg,
                     struct lw_coap_exchange **handle)
@@ -182,6 +186,32 @@ int lw_coap_request(struct lw_coap_engine *e, struct lw_coap_peer *peer, struct 
 	req->token_len = 8;
 	if (gnutls_rnd(GNUTLS_RND_NONCE, req->token, 8) != 0)
 		return LW_EIO;
+	return send_request(e, peer, req, timeout_ms, cb, arg, handle);
+}
+
+int lw_coap_request_token(struct lw_coap_engine *e, struct lw_coap_peer *peer,
+                          struct lw_coap_msg *req, uint32_t timeout_ms, lw_coap_response_cb cb,
+                          void *arg, struct lw_coap_exchange **handle)
+{
+	if (req->type != LW_COAP_CON && req->type != LW_COAP_NON)
+		return LW_EINVAL;
+	if (req->token_len == 0 || req->token_len > LW_COAP_MAX_TOKEN)
+		return LW_EINVAL;
+	if (e->stopping)
+		return LW_ECANCELED;
+	return send_request(e, peer, req, timeout_ms, cb, arg, handle);
+}
+
+void lw_coap_set_unmatched(struct lw_coap_engine *e, lw_coap_unmatched_fn fn, void *ctx)
+{
+	e->on_unmatched = fn;
+	e->on_unmatched_ctx = ctx;
+}
+
+static int send_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
+                        struct lw_coap_msg *req, uint32_t timeout_ms, lw_coap_response_cb cb,
+                        void *arg, struct lw_coap_exchange **handle)
+{
 	req->mid = 0;
 	size_t len;
 	int rc = lw_coap_encode(req, e->scratch, sizeof(e->scratch), &len);
@@ -322,6 +352,8 @@ void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
 		return;
 	}
 	int matched = lw_coap_exchange_on_response(e, p, &m);
+	if (!matched && e->on_unmatched)
+		matched = e->on_unmatched(e->on_unmatched_ctx, p, &m);
 	if (!matched)
 		e->stats.unmatched++;
 	if (m.type == LW_COAP_CON) {

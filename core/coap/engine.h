@@ -55,6 +55,16 @@ struct lw_coap_params {
 /* The defaults of RFC 7252 4.8 (and the derived lifetimes of 4.8.2). */
 void lw_coap_params_default(struct lw_coap_params *p);
 
+/*
+ * Called for a CON/NON response whose token matches no exchange: the upper
+ * layer's chance to take it as an RFC 7641 notification of an observation
+ * whose first response already ended its exchange. Returns 1 when taken (a
+ * CON then gets its ACK), 0 to let the engine reject it with RST (which also
+ * cancels a stale observation on the device, RFC 7641 3.6).
+ */
+typedef int (*lw_coap_unmatched_fn)(void *ctx, struct lw_coap_peer *peer,
+                                    const struct lw_coap_msg *m);
+
 struct lw_coap_stats {
 	unsigned long long rx, tx, rx_malformed, tx_errors, duplicates, retransmits, timeouts,
 		rst_in, rst_out, requests_in, requests_out, bad_option, unmatched;
@@ -73,6 +83,8 @@ struct lw_coap_engine {
 	struct lw_coap_resource *resources;
 	uint64_t rng;
 	struct lw_coap_stats stats;
+	lw_coap_unmatched_fn on_unmatched; /* NULL: unmatched responses get RST */
+	void *on_unmatched_ctx;
 	uint8_t scratch[65536]; /* encode buffer for responses (loop thread only) */
 	char text[16384];       /* payloads the engine makes itself (/.well-known/core) */
 };
@@ -148,6 +160,16 @@ typedef void (*lw_coap_response_cb)(void *arg, int status, const struct lw_coap_
 int lw_coap_request(struct lw_coap_engine *e, struct lw_coap_peer *peer, struct lw_coap_msg *req,
                     uint32_t timeout_ms, lw_coap_response_cb cb, void *arg,
                     struct lw_coap_exchange **handle);
+/*
+ * Like lw_coap_request, but with the token the caller put in req (token_len
+ * 1..8): for the request that cancels an observation, which RFC 7641 3.6
+ * wants sent with the observation's token. LW_EINVAL without a token.
+ */
+int lw_coap_request_token(struct lw_coap_engine *e, struct lw_coap_peer *peer,
+                          struct lw_coap_msg *req, uint32_t timeout_ms, lw_coap_response_cb cb,
+                          void *arg, struct lw_coap_exchange **handle);
+/* Installs (or, with fn NULL, removes) the hook for unmatched responses. */
+void lw_coap_set_unmatched(struct lw_coap_engine *e, lw_coap_unmatched_fn fn, void *ctx);
 /* Forgets an exchange without calling its callback. */
 void lw_coap_cancel(struct lw_coap_engine *e, struct lw_coap_exchange *x);
 

@@ -31,7 +31,6 @@ struct lw_sse_conn;
 #define LW_HTTP_MAX_BODY (1 << 20)  /* request bodies over this get 413 */
 #define LW_HTTP_BRIDGE_MS 10000     /* how long a request waits for the loop */
 #define LW_HTTP_SSE_QUEUE 1024      /* events waiting per stream before it is dropped */
-#define LW_HTTP_SSE_KEEPALIVE_MS 15000
 #define LW_HTTP_MAX_PARAMS 4
 
 struct lw_http {

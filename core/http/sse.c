@@ -81,14 +81,7 @@ static void on_event(const lw_event *ev, void *ctx)
 
 int lw_http_sse_init(struct lw_http *h)
 {
-	h->sse_keepalive_ms = LW_HTTP_SSE_KEEPALIVE_MS;
-	/* A tuning knob for tests and proxies with short idle timeouts. */
-	const char *env = getenv("LWM2MD_SSE_KEEPALIVE_MS");
-	if (env && *env) {
-		long v = strtol(env, NULL, 10);
-		if (v >= 50 && v <= 3600000)
-			h->sse_keepalive_ms = (int)v;
-	}
+	h->sse_keepalive_ms = h->d->cfg->http_sse_keepalive_ms;
 	return lw_events_subscribe(&h->d->events, h, LW_EVENT_MASK_ALL, on_event, h);
 }
 

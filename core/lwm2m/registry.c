@@ -246,6 +246,8 @@ static void on_expiry(struct lw_timer *t, void *arg)
 	log_client(LW_LOG_INFO, "registration expired", c);
 	/* Published while c is still whole, so that subscribers see its state. */
 	publish(r, LW_EVENT_EXPIRED, c, NULL);
+	if (r->on_gone)
+		r->on_gone(r->hook_ctx, c, NULL);
 	unlink_client(r, c);
 	client_free(c);
 }
@@ -315,6 +317,8 @@ int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
 	if (old) {
 		memcpy(replaced, old->id, sizeof(replaced));
 		log_client(LW_LOG_INFO, "registration replaced", old);
+		if (r->on_gone)
+			r->on_gone(r->hook_ctx, old, c);
 		unlink_client(r, old);
 		client_free(old);
 	}
@@ -328,6 +332,8 @@ int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
 	publish(r, LW_EVENT_REGISTRATION, c, *replaced ? extra : NULL);
 	if (out)
 		*out = c;
+	if (r->on_wake)
+		r->on_wake(r->hook_ctx, c);
 	return 0;
 }
 
@@ -364,6 +370,8 @@ int lw_registry_update(struct lw_registry *r, struct lw_client *c, struct lw_reg
 	touch(r, c);
 	log_client(LW_LOG_INFO, "registration updated", c);
 	publish(r, LW_EVENT_UPDATE, c, NULL);
+	if (r->on_wake)
+		r->on_wake(r->hook_ctx, c);
 	return 0;
 }
 
@@ -372,6 +380,8 @@ void lw_registry_deregister(struct lw_registry *r, struct lw_client *c)
 	touch(r, c);
 	log_client(LW_LOG_INFO, "deregistered", c);
 	publish(r, LW_EVENT_DEREGISTRATION, c, NULL);
+	if (r->on_gone)
+		r->on_gone(r->hook_ctx, c, NULL);
 	unlink_client(r, c);
 	client_free(c);
 }

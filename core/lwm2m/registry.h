@@ -43,8 +43,11 @@ struct lw_reg_objects {
 	uint16_t ct;   /* the root's ct, LW_REG_NO_CT when absent */
 };
 
+struct lw_client_ops;
+
 struct lw_client {
 	struct lw_hnode by_ep, by_id;
+	struct lw_client_ops *ops; /* queue and observations (ops.c); NULL until needed */
 	struct lw_timer expiry;
 	struct lw_registry *reg;
 	struct lw_coap_peer *peer; /* held while registered; peer->user is us */
@@ -68,6 +71,17 @@ struct lw_registry {
 	/* Wall clock in seconds (time(NULL) unless a test sets it). */
 	int64_t (*wall)(void *ctx);
 	void *wall_ctx;
+	/*
+	 * The operation layer's hooks (ops.c), NULL when none. on_wake runs
+	 * after a Register or an Update was applied and published (the client
+	 * is reachable now). on_gone runs before a client is freed
+	 * (de-registration, expiry, or replaced by a new registration of the
+	 * same endpoint: then successor is the new client, not yet in the
+	 * tables), so that it can end what hangs off c->ops.
+	 */
+	void (*on_wake)(void *ctx, struct lw_client *c);
+	void (*on_gone)(void *ctx, struct lw_client *c, struct lw_client *successor);
+	void *hook_ctx;
 };
 
 /* What a Register carries; strings need not outlive the call. */

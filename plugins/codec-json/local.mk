@@ -21,6 +21,7 @@ tests_unit_test_codec_json_LDADD = $(CODEC_TEST_LIBS) $(JANSSON_LIBS)
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-json
 tests_fuzz_fuzz_codec_json_SOURCES = tests/fuzz/fuzz_codec_json.c \
+	tests/fuzz/codec_fuzzkit.c tests/fuzz/codec_fuzzkit.h \
 	plugins/codec-json/json.c plugins/codec-senml-json/jsonkit.c
 tests_fuzz_fuzz_codec_json_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_codec_json_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer

@@ -13,7 +13,8 @@ tests_unit_test_codec_link_LDADD = $(CODEC_TEST_LIBS)
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-link
-tests_fuzz_fuzz_codec_link_SOURCES = tests/fuzz/fuzz_codec_link.c plugins/codec-link/link.c
+tests_fuzz_fuzz_codec_link_SOURCES = tests/fuzz/fuzz_codec_link.c \
+	tests/fuzz/codec_fuzzkit.c tests/fuzz/codec_fuzzkit.h plugins/codec-link/link.c
 tests_fuzz_fuzz_codec_link_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_codec_link_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_codec_link_LDADD = core/liblwcore.la

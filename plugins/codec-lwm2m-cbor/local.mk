@@ -25,6 +25,7 @@ tests_unit_test_codec_lwm2m_cbor_LDADD = $(CODEC_TEST_LIBS) $(LIBCBOR_LIBS) -lm
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-lwm2m-cbor
 tests_fuzz_fuzz_codec_lwm2m_cbor_SOURCES = tests/fuzz/fuzz_codec_lwm2m_cbor.c \
+	tests/fuzz/codec_fuzzkit.c tests/fuzz/codec_fuzzkit.h \
 	plugins/codec-lwm2m-cbor/lwm2m_cbor.c plugins/codec-senml-cbor/cbor_io.c
 tests_fuzz_fuzz_codec_lwm2m_cbor_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/codec-lwm2m-cbor -I$(top_srcdir)/plugins/codec-senml-cbor

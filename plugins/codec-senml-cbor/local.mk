@@ -22,6 +22,7 @@ tests_unit_test_codec_senml_cbor_LDADD = $(CODEC_TEST_LIBS) $(LIBCBOR_LIBS) -lm
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-senml-cbor
 tests_fuzz_fuzz_codec_senml_cbor_SOURCES = tests/fuzz/fuzz_codec_senml_cbor.c \
+	tests/fuzz/codec_fuzzkit.c tests/fuzz/codec_fuzzkit.h \
 	plugins/codec-senml-cbor/senml_cbor.c plugins/codec-senml-cbor/cbor_io.c
 tests_fuzz_fuzz_codec_senml_cbor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/codec-senml-cbor
 tests_fuzz_fuzz_codec_senml_cbor_CFLAGS = $(AM_CFLAGS) $(LIBCBOR_CFLAGS) -fsanitize=fuzzer

@@ -18,7 +18,8 @@ tests_unit_test_codec_text_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-text
-tests_fuzz_fuzz_codec_text_SOURCES = tests/fuzz/fuzz_codec_text.c plugins/codec-text/text.c
+tests_fuzz_fuzz_codec_text_SOURCES = tests/fuzz/fuzz_codec_text.c \
+	tests/fuzz/codec_fuzzkit.c tests/fuzz/codec_fuzzkit.h plugins/codec-text/text.c
 tests_fuzz_fuzz_codec_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_codec_text_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_codec_text_LDADD = core/liblwcore.la -lm

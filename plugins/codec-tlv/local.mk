@@ -19,7 +19,8 @@ tests_unit_test_codec_tlv_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-codec-tlv
-tests_fuzz_fuzz_codec_tlv_SOURCES = tests/fuzz/fuzz_codec_tlv.c plugins/codec-tlv/tlv.c
+tests_fuzz_fuzz_codec_tlv_SOURCES = tests/fuzz/fuzz_codec_tlv.c \
+	tests/fuzz/codec_fuzzkit.c tests/fuzz/codec_fuzzkit.h plugins/codec-tlv/tlv.c
 tests_fuzz_fuzz_codec_tlv_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_codec_tlv_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_codec_tlv_LDADD = core/liblwcore.la -lm

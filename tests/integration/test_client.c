@@ -657,6 +657,23 @@ Test(client, serves_requests_on_its_registration_session)
 	close(raw_fd);
 }
 
+/* SIGTERM: the client De-registers rd/x1 and, answered, exits 0 at once. */
+static void raw_deregister(void)
+{
+	uint8_t buf[2048];
+	struct msg m;
+	kill(client_pid, SIGTERM);
+	do
+		raw_recv(&m, buf, sizeof(buf), 3000);
+	while (m.code != CODE(0, 4));
+	cr_expect_str_eq(m.uri_path, "rd/x1");
+	raw_ack(&m, CODE(2, 2), NULL, 0);
+	int status = lw_wait_timeout(client_pid, 5000);
+	client_pid = 0;
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status 0x%x", status);
+	close(raw_fd);
+}
+
 /* Registers a client started with extra against the raw server, answering
  * 2.01 with Location-Path rd/x1. The Register is left in m. */
 static void raw_register(const char *const *extra, struct msg *m, uint8_t *buf, size_t cap)
@@ -698,7 +715,7 @@ Test(client, sends_the_temperature_in_senml_cbor)
 	raw_ack(&m, CODE(2, 4), NULL, 0);
 	lw_records_free(&r);
 	lw_model_free(mod);
-	close(raw_fd);
+	raw_deregister();
 }
 
 Test(client, queue_mode_sleeps_and_wakes_with_an_update)
@@ -732,5 +749,5 @@ Test(client, queue_mode_sleeps_and_wakes_with_an_update)
 			update = true;
 		}
 	}
-	close(raw_fd);
+	raw_deregister();
 }

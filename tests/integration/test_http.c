@@ -34,8 +34,6 @@ static int http_port;
 static void setup(void)
 {
 	cr_assert_eq(lwd_init(&d), 0);
-	/* Keep-alives every 200 ms so that the stream tests see some quickly. */
-	setenv("LWM2MD_SSE_KEEPALIVE_MS", "200", 1);
 	unsetenv("LWM2MD_ADMIN_TOKEN");
 }
 
@@ -68,7 +66,9 @@ static void start(const char *token)
 		http_port = free_tcp_port();
 		cr_assert_gt(http_port, 0);
 		char extra[256];
-		snprintf(extra, sizeof(extra), "[http]\nbind = 127.0.0.1\nport = %d\n%s%s\n",
+		/* Keep-alives every 200 ms so that the stream tests see some quickly. */
+		snprintf(extra, sizeof(extra),
+		         "[http]\nbind = 127.0.0.1\nport = %d\nsse_keepalive_ms = 200\n%s%s\n",
 		         http_port, token ? "admin_token = " : "", token ? token : "");
 		struct lwd_opts o = {.extra_conf = extra};
 		if (lwd_start(&d, &o) == 0)
