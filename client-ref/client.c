@@ -141,7 +141,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-#define LOG(c, ...) log_line(__VA_ARGS__)
+#define log_line(...) log_line(__VA_ARGS__)
 static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void log_line(const char *fmt, ...)
 {
@@ -418,7 +418,7 @@ static void obs_note(struct lwc_client *c, coap_resource_t *res, const lw_path *
 		if (!c->obs[i].used)
 			o = &c->obs[i];
 	if (!o) {
-		LOG(c, "too many observations: /%u... not tracked", p->oid);
+		log_line("too many observations: /%u... not tracked", p->oid);
 		return;
 	}
 	o->used = true;
@@ -509,10 +509,17 @@ static int decode_payload(struct lwc_client *c, const coap_pdu_t *req, const lw_
 		return LWC_UNSUPPORTED_FORMAT;
 	struct lw_codec_error err = {0};
 	if (k->decode(c->model, base, data, len, out, &err)) {
-		LOG(c, "bad %s payload at byte %zu: %s", k->name, err.offset, err.message);
+		log_line("bad %s payload at byte %zu: %s", k->name, err.offset, err.message);
 		return LWC_BAD_REQUEST;
 	}
 	return 0;
+}
+
+/* After a Write: a changed lifetime goes to the server in an Update now. */
+static void note_lifetime(struct lwc_client *c, int rc)
+{
+	if (rc == LWC_CHANGED && lwc_get_int(&c->obj, 1, 0, 1, c->cfg.lifetime) != c->cfg.lifetime)
+		c->update_asked = true;
 }
 
 static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
@@ -546,7 +553,7 @@ static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 	struct lw_codec_error err = {0};
 	if (rc == LWC_CONTENT && k->encode(c->model, &p, &recs, &b, &err)) {
 		/* e.g. text or opaque asked for a whole instance */
-		LOG(c, "cannot encode /%u as %s: %s", p.oid, k->name, err.message);
+		log_line("cannot encode /%u as %s: %s", p.oid, k->name, err.message);
 		rc = LWC_NOT_ACCEPTABLE;
 	}
 	if (rc == LWC_CONTENT) {
@@ -584,6 +591,7 @@ static void hnd_put(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 	int rc = decode_payload(c, req, &p, &recs);
 	if (!rc)
 		rc = lwc_write(&c->obj, &p, &recs, true);
+	note_lifetime(c, rc);
 	set_code(resp, rc);
 	lw_records_free(&recs);
 }
@@ -618,6 +626,7 @@ static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_
 	int rc = decode_payload(c, req, &p, &recs);
 	if (!rc && depth == 2) {
 		rc = lwc_write(&c->obj, &p, &recs, false); /* partial update */
+		note_lifetime(c, rc);
 	} else if (!rc) {
 		uint16_t iid;
 		rc = lwc_create(&c->obj, &p, &recs, &iid);
@@ -628,7 +637,7 @@ static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_
 			coap_add_option(resp, COAP_OPTION_LOCATION_PATH, (size_t)na, (uint8_t *)a);
 			coap_add_option(resp, COAP_OPTION_LOCATION_PATH, (size_t)nb, (uint8_t *)b);
 			add_path_resources(c, lwc_instance_find(&c->obj, p.oid, iid));
-			LOG(c, "created /%u/%u", p.oid, iid);
+			log_line("created /%u/%u", p.oid, iid);
 		}
 	}
 	set_code(resp, rc);
@@ -649,7 +658,7 @@ static void hnd_delete(coap_resource_t *res, coap_session_t *sess, const coap_pd
 	int rc = lwc_delete(&c->obj, &p);
 	set_code(resp, rc);
 	if (rc == LWC_DELETED) {
-		LOG(c, "deleted /%u/%u", p.oid, p.iid);
+		log_line("deleted /%u/%u", p.oid, p.iid);
 		del_path_resources(c, p.oid, p.iid);
 	}
 }
@@ -775,14 +784,14 @@ static int open_session(struct lwc_client *c)
 		return -1;
 	const coap_address_t *la = coap_session_get_addr_local(c->session);
 	if (la && la->addr.sa.sa_family == AF_INET)
-		LOG(c, "session from local port %u", ntohs(la->addr.sin.sin_port));
+		log_line("session from local port %u", ntohs(la->addr.sin.sin_port));
 	return 0;
 }
 
 static void fail_registration(struct lwc_client *c, const char *why)
 {
 	double now = now_s();
-	LOG(c, "registration failed (%s): retrying in %.0f s", why, c->retry_delay);
+	log_line("registration failed (%s): retrying in %.0f s", why, c->retry_delay);
 	c->st = REG_NONE;
 	c->next_retry = now + c->retry_delay;
 	c->retry_delay = fmin(c->retry_delay * 2, RETRY_MAX);
@@ -818,7 +827,7 @@ static void send_register(struct lwc_client *c)
 	if (coap_send(c->session, pdu) == COAP_INVALID_MID)
 		fail_registration(c, "send failed");
 	else
-		LOG(c, "register sent to %s", c->cfg.server_uri);
+		log_line("register sent to %s", c->cfg.server_uri);
 }
 
 static void send_update(struct lwc_client *c)
@@ -830,12 +839,18 @@ static void send_update(struct lwc_client *c)
 		return;
 	}
 	add_location(pdu, c->location);
+	/* A server that wrote a new lifetime (/1/0/1) hears of it here. */
+	int lt = (int)lwc_get_int(&c->obj, 1, 0, 1, c->cfg.lifetime);
+	if (lt > 0 && lt != c->cfg.lifetime) {
+		c->cfg.lifetime = lt;
+		add_query(pdu, "lt=%d", lt);
+	}
 	coap_send(c->session, pdu);
 	/* Not again until this one is answered or given up. In queue mode this
 	 * also opens the awake window: the server sends what it queued now. */
 	c->next_update = now_s() + c->cfg.lifetime;
 	c->last_traffic = now_s();
-	LOG(c, "update sent");
+	log_line("update sent");
 }
 
 static void send_deregister(struct lwc_client *c)
@@ -851,7 +866,7 @@ static void send_deregister(struct lwc_client *c)
 	coap_send(c->session, pdu);
 	c->st = DEREG_PENDING;
 	c->dereg_deadline = now_s() + DEREG_WAIT;
-	LOG(c, "de-register sent");
+	log_line("de-register sent");
 }
 
 /* Send (LwM2M 1.1+): the temperature with its time stamp, in SenML CBOR
@@ -879,7 +894,7 @@ static void send_data(struct lwc_client *c)
 		add_uint_opt(pdu, COAP_OPTION_CONTENT_FORMAT, LW_CF_SENML_CBOR);
 		coap_add_data(pdu, b.len, b.data);
 		coap_send(c->session, pdu);
-		LOG(c, "send: /3303/0/5700 = %g", r->v.f);
+		log_line("send: /3303/0/5700 = %g", r->v.f);
 	} else if (pdu) {
 		coap_delete_pdu(pdu);
 	}
@@ -934,27 +949,27 @@ static coap_response_t on_response(coap_session_t *sess, const coap_pdu_t *sent,
 		/* Update at 3/4 of the lifetime: room for a retransmission or two. */
 		c->next_update = now + fmax(1.0, c->cfg.lifetime * 0.75);
 		c->next_send = now + c->cfg.send_interval;
-		LOG(c, "registered: location /%s", c->location);
+		log_line("registered: location /%s", c->location);
 		break;
 	case REQ_UPDATE:
 		if (status == LWC_CHANGED) {
 			c->next_update = now + fmax(1.0, c->cfg.lifetime * 0.75);
-			LOG(c, "updated");
+			log_line("updated");
 		} else if (c->st == REGISTERED) {
 			/* 4.04: the server forgot us (restart, expiry): start over. */
-			LOG(c, "update refused (%d.%02d): registering again", status / 100,
+			log_line("update refused (%d.%02d): registering again", status / 100,
 			    status % 100);
 			c->st = REG_NONE;
 			c->next_retry = now;
 		}
 		break;
 	case REQ_DEREGISTER:
-		LOG(c, "deregistered (%d.%02d)", status / 100, status % 100);
+		log_line("deregistered (%d.%02d)", status / 100, status % 100);
 		c->st = DONE;
 		break;
 	case REQ_SEND:
 		if (status != LWC_CHANGED)
-			LOG(c, "send refused: %d.%02d", status / 100, status % 100);
+			log_line("send refused: %d.%02d", status / 100, status % 100);
 		break;
 	}
 	return COAP_RESPONSE_OK;
@@ -972,7 +987,7 @@ static void on_nack(coap_session_t *sess, const coap_pdu_t *sent, const coap_nac
 	int kind = p->kind;
 	p->kind = 0;
 	if (reason == COAP_NACK_RST && kind != REQ_DEREGISTER)
-		LOG(c, "request reset by the server");
+		log_line("request reset by the server");
 	switch (kind) {
 	case REQ_REGISTER:
 		fail_registration(c, "no answer");
@@ -981,7 +996,7 @@ static void on_nack(coap_session_t *sess, const coap_pdu_t *sent, const coap_nac
 		if (c->st == REGISTERED) {
 			c->st = REG_NONE;
 			c->next_retry = now_s() + c->retry_delay;
-			LOG(c, "update not answered: registering again");
+			log_line("update not answered: registering again");
 		}
 		break;
 	case REQ_DEREGISTER:
@@ -1011,7 +1026,7 @@ static void registration_tick(struct lwc_client *c, double now)
 	case REGISTERED:
 		if (c->sleeping && now >= c->next_update) {
 			c->sleeping = false;
-			LOG(c, "waking up");
+			log_line("waking up");
 		}
 		if (now >= c->next_update || c->update_asked) {
 			c->update_asked = false;
@@ -1025,12 +1040,12 @@ static void registration_tick(struct lwc_client *c, double now)
 		 * Update is due; the server queues its requests meanwhile. */
 		if (c->cfg.queue_mode && !c->sleeping && now - c->last_traffic >= c->cfg.awake_s) {
 			c->sleeping = true;
-			LOG(c, "sleeping until the next update");
+			log_line("sleeping until the next update");
 		}
 		break;
 	case DEREG_PENDING:
 		if (now >= c->dereg_deadline) {
-			LOG(c, "no answer to de-register: leaving anyway");
+			log_line("no answer to de-register: leaving anyway");
 			c->st = DONE;
 		}
 		break;
@@ -1043,11 +1058,11 @@ static int resolve_server(struct lwc_client *c)
 {
 	coap_uri_t uri;
 	if (coap_split_uri((const uint8_t *)c->cfg.server_uri, strlen(c->cfg.server_uri), &uri) < 0) {
-		LOG(c, "bad server URI %s", c->cfg.server_uri);
+		log_line("bad server URI %s", c->cfg.server_uri);
 		return -1;
 	}
 	if (uri.scheme != COAP_URI_SCHEME_COAP) {
-		LOG(c, "%s: only coap:// is supported yet (coaps comes with security)",
+		log_line("%s: only coap:// is supported yet (coaps comes with security)",
 		    c->cfg.server_uri);
 		return -1;
 	}
@@ -1056,7 +1071,7 @@ static int resolve_server(struct lwc_client *c)
 	snprintf(port, sizeof(port), "%u", uri.port);
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai;
 	if (getaddrinfo(host, port, &hints, &ai)) {
-		LOG(c, "cannot resolve %s", host);
+		log_line("cannot resolve %s", host);
 		return -1;
 	}
 	coap_address_init(&c->server);
@@ -1120,7 +1135,7 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 		la.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		la.size = sizeof(struct sockaddr_in);
 		if (!coap_new_endpoint(c->ctx, &la, COAP_PROTO_UDP)) {
-			LOG(c, "cannot listen on 127.0.0.1:%d", cfg->listen_port);
+			log_line("cannot listen on 127.0.0.1:%d", cfg->listen_port);
 			goto fail;
 		}
 		printf("lwm2m-client: listening on 127.0.0.1:%d\n", cfg->listen_port);

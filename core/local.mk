@@ -27,6 +27,10 @@ core_liblwcore_la_SOURCES = \
 	core/lwm2m/server.c core/lwm2m/server.h \
 	core/lwm2m/registry.c core/lwm2m/registry.h \
 	core/lwm2m/registration.c core/lwm2m/registration.h \
+	core/lwm2m/formats.c core/lwm2m/formats.h \
+	core/lwm2m/ops.c core/lwm2m/ops.h \
+	core/lwm2m/observe.c core/lwm2m/observe.h \
+	core/lwm2m/send.c core/lwm2m/send.h \
 	core/http/server.c core/http/server.h core/http/http.h \
 	core/http/bridge.c core/http/rest.c core/http/auth.c \
 	core/http/metrics.c core/http/sse.c \
@@ -36,6 +40,7 @@ core_liblwcore_la_SOURCES = \
 	core/coap/dedup.c core/coap/dedup.h \
 	core/coap/exchange.c core/coap/exchange.h \
 	core/coap/engine.c core/coap/engine.h \
+	core/coap/block.c core/coap/block.h \
 	core/coap/resource.c core/coap/resource.h \
 	core/coap/udp.c core/coap/udp.h
 core_liblwcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"' \

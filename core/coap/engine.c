@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coap/block.h"
 #include "coap/exchange.h"
 #include "coap/resource.h"
 #include "lwm2m/error.h"
@@ -67,6 +68,7 @@ int lw_coap_engine_init(struct lw_coap_engine *e, struct lw_timers *timers,
 void lw_coap_engine_free(struct lw_coap_engine *e)
 {
 	lw_coap_exchanges_cancel_all(e);
+	lw_coap_block_free(e);
 	lw_timer_cancel(e->timers, &e->housekeeping);
 	lw_coap_dedup_free(&e->dedup);
 	lw_coap_peers_free(&e->peers);
@@ -182,6 +184,8 @@ int lw_coap_request(struct lw_coap_engine *e, struct lw_coap_peer *peer, struct 
 		return LW_EINVAL;
 	if (e->stopping)
 		return LW_ECANCELED;
+	if (lw_coap_block1_needed(req)) /* RFC 7959: sent in Block1 chunks */
+		return lw_coap_block1_request(e, peer, req, timeout_ms, cb, arg, handle);
 	/* RFC 7252 5.3.1: tokens of unsecured requests should be unguessable. */
 	req->token_len = 8;
 	if (gnutls_rnd(GNUTLS_RND_NONCE, req->token, 8) != 0)
@@ -266,7 +270,7 @@ static void on_request(struct lw_coap_engine *e, struct lw_coap_peer *p, const s
 		resp.msg.payload = (const uint8_t *)why;
 		resp.msg.payload_len = sizeof(why) - 1;
 	} else {
-		lw_coap_resource_dispatch(e, p, m, &resp);
+		lw_coap_block_dispatch(e, p, m, &resp); /* RFC 7959, then the handler */
 	}
 	if (resp.deferred) {
 		uint8_t ack[4];

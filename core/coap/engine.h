@@ -28,6 +28,7 @@
 struct lw_coap_engine;
 struct lw_coap_exchange;
 struct lw_coap_resource;
+struct lw_coap_block_state;
 
 /* A transport the engine sends through. */
 struct lw_coap_endpoint {
@@ -81,6 +82,7 @@ struct lw_coap_engine {
 	int stopping;
 	struct lw_timer housekeeping;
 	struct lw_coap_resource *resources;
+	struct lw_coap_block_state *block; /* block-wise uploads (coap/block.c) */
 	uint64_t rng;
 	struct lw_coap_stats stats;
 	lw_coap_unmatched_fn on_unmatched; /* NULL: unmatched responses get RST */

@@ -1,6 +1,8 @@
 /* coap/exchange.c: reliability and response matching for what we send. */
 #include "coap/exchange.h"
 
+#include "coap/block.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,7 +115,9 @@ static void finish(struct lw_coap_exchange *x, int status, const struct lw_coap_
 	unlink_all(x);
 	if (was_in_flight)
 		p->in_flight--;
-	if (notify && x->cb)
+	/* The first block of a larger answer: block.c fetches the rest. */
+	if (notify && x->cb &&
+	    !(resp && lw_coap_block2_takeover(e, p, x->msg, x->len, resp, x->deadline, x->cb, x->arg)))
 		x->cb(x->arg, status, resp);
 	free(x->msg);
 	free(x);

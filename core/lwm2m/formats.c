@@ -10,7 +10,10 @@
  */
 #include "lwm2m/formats.h"
 
+#include <stdio.h>
+
 #include "lwm2m/codec.h"
+#include "lwm2m/error.h"
 #include "lwm2m/records.h"
 #include "lwm2m/registry.h"
 
@@ -54,4 +57,27 @@ int lw_format_choose(const struct lw_client *c, enum lw_format_use use, const lw
 		return LW_CF_TLV;
 	}
 	return LW_CF_TLV;
+}
+
+int lw_format_decode(const struct lw_model *m, int cf, const lw_path *base,
+                     const uint8_t *data, size_t len, lw_records *out, char *why,
+                     size_t whylen)
+{
+	const struct lw_codec *codec = cf >= 0 && cf <= 65535 ? lw_codec_by_format((uint16_t)cf)
+	                                                      : NULL;
+	if (!codec || !codec->decode) {
+		snprintf(why, whylen, "no codec for content format %d", cf);
+		return LW_ENOTSUP;
+	}
+	struct lw_codec_error err = {0};
+	int rc = codec->decode(m, base, data, len, out, &err);
+	if (rc != 0) {
+		if (err.message[0])
+			snprintf(why, whylen, "%s payload at byte %zu: %s", codec->name, err.offset,
+			         err.message);
+		else
+			snprintf(why, whylen, "%s payload: %s", codec->name, lw_strerror(rc));
+		return rc == LW_ENOMEM ? LW_ENOMEM : LW_EINVAL;
+	}
+	return 0;
 }

@@ -10,7 +10,10 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "lwm2m/path.h"
+#include "lwm2m/records.h"
 
 struct lw_client;
 
@@ -33,5 +36,15 @@ enum lw_format_use {
  */
 int lw_format_choose(const struct lw_client *c, enum lw_format_use use, const lw_path *p,
                      int type, int override);
+
+/*
+ * Decodes a payload with the codec of its content format into out, against
+ * base (the request path). Returns 0; LW_ENOTSUP when no codec serves cf (or
+ * it is the link format); LW_EINVAL with the codec's reason in why.
+ */
+struct lw_model;
+int lw_format_decode(const struct lw_model *m, int cf, const lw_path *base,
+                     const uint8_t *data, size_t len, lw_records *out, char *why,
+                     size_t whylen);
 
 #endif

@@ -115,7 +115,7 @@ struct lw_op_result {
 
 typedef void (*lw_op_cb)(void *arg, const struct lw_op_result *res);
 
-struct lw_ops {
+struct lw_operations {
 	struct lw_coap_engine *coap;
 	struct lw_registry *reg;
 	struct lw_events *events; /* may be NULL */
@@ -129,12 +129,12 @@ struct lw_ops {
 
 /*
  * Hooks into the registry (wake and end of clients) and the engine
- * (notifications). One lw_ops per registry and engine. 0 or LW_ENOMEM.
+ * (notifications). One lw_operations per registry and engine. 0 or LW_ENOMEM.
  */
-int lw_ops_init(struct lw_ops *o, struct lw_coap_engine *coap, struct lw_registry *reg,
+int lw_ops_init(struct lw_operations *o, struct lw_coap_engine *coap, struct lw_registry *reg,
                 struct lw_events *events, const lw_model *model);
 /* Ends every operation (LW_ECANCELED results) and observation; unhooks. */
-void lw_ops_free(struct lw_ops *o);
+void lw_ops_free(struct lw_operations *o);
 
 /*
  * Submits an operation. cb runs exactly once with the result: later, or
@@ -142,13 +142,13 @@ void lw_ops_free(struct lw_ops *o);
  * endpoint, queue full, bad request); the return value then is that status,
  * otherwise 0. *id (if not NULL) gets the operation's id either way.
  */
-int lw_ops_submit(struct lw_ops *o, const struct lw_op_request *req, lw_op_cb cb, void *arg,
-                  uint64_t *id);
+int lw_ops_submit(struct lw_operations *o, const struct lw_op_request *req, lw_op_cb cb,
+                  void *arg, uint64_t *id);
 /* Cancels an operation: its callback runs with LW_ECANCELED. 0 or LW_ENOENT. */
-int lw_ops_cancel(struct lw_ops *o, uint64_t id);
+int lw_ops_cancel(struct lw_operations *o, uint64_t id);
 /* Forgets a caller's callback (an HTTP request that went away): the
  * operation goes on and still ends with its event. 0 or LW_ENOENT. */
-int lw_ops_detach(struct lw_ops *o, uint64_t id);
+int lw_ops_detach(struct lw_operations *o, uint64_t id);
 /* Operations queued for a client (waiting and in flight). */
 size_t lw_ops_pending(const struct lw_client *c);
 /*
@@ -156,14 +156,16 @@ size_t lw_ops_pending(const struct lw_client *c);
  * what waits for it. Called by the registry's hook and by observe.c and
  * send.c.
  */
-void lw_ops_wake(struct lw_ops *o, struct lw_client *c);
+void lw_ops_wake(struct lw_operations *o, struct lw_client *c);
 
 /* ---- for observe.c ---- */
 
 struct lw_observation;
 
 /* The per-client state (queue and observations); NULL when out of memory. */
-struct lw_client_ops *lw_ops_state(struct lw_ops *o, struct lw_client *c);
+struct lw_client_ops *lw_ops_state(struct lw_operations *o, struct lw_client *c);
+/* Frees c's state if it holds nothing any more (an observation went). */
+void lw_ops_settle(struct lw_client *c);
 /* The head of c's observation list (observe.c owns the list). */
 struct lw_observation **lw_ops_observations(struct lw_client *c);
 

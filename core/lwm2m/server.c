@@ -1,7 +1,7 @@
 /*
- * lwm2m/server.c: the LwM2M server side of the daemon (see server.h). For
- * now it owns the registry and the registration interface; operations,
- * observe and Send hang off the same struct later.
+ * lwm2m/server.c: the LwM2M server side of the daemon (see server.h). It
+ * owns the registry, the registration interface, the operations (with
+ * observe) and the Send resource.
  */
 #include "lwm2m/server.h"
 
@@ -10,11 +10,14 @@
 
 #include "coap/engine.h"
 #include "daemon.h"
+#include "lwm2m/ops.h"
 #include "lwm2m/registration.h"
 #include "lwm2m/registry.h"
+#include "lwm2m/send.h"
 
 struct lw_server {
 	struct lw_registry registry;
+	struct lw_operations ops;
 	struct lw_coap_engine *coap;
 };
 
@@ -36,6 +39,15 @@ int lw_server_start(struct lw_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the LwM2M server: out of memory");
 		return LW_EXIT_RUNTIME;
 	}
+	if (lw_ops_init(&s->ops, d->coap, &s->registry, &d->events, d->model) != 0 ||
+	    lw_send_attach(d->coap, &s->ops) != 0) {
+		lw_ops_free(&s->ops);
+		lw_registration_detach(s->coap, &s->registry);
+		lw_registry_free(&s->registry);
+		free(s);
+		snprintf(err, errlen, "cannot start the LwM2M server: out of memory");
+		return LW_EXIT_RUNTIME;
+	}
 	d->server = s;
 	return LW_EXIT_OK;
 }
@@ -45,6 +57,9 @@ void lw_server_stop(struct lw_daemon *d)
 	struct lw_server *s = d->server;
 	if (!s)
 		return;
+	/* Operations end (cancelled) while their clients still exist. */
+	lw_send_detach(s->coap);
+	lw_ops_free(&s->ops);
 	lw_registration_detach(s->coap, &s->registry);
 	lw_registry_free(&s->registry);
 	free(s);
@@ -59,4 +74,9 @@ size_t lw_server_client_count(const struct lw_daemon *d)
 struct lw_registry *lw_server_registry(struct lw_daemon *d)
 {
 	return d->server ? &d->server->registry : NULL;
+}
+
+struct lw_operations *lw_server_ops(struct lw_daemon *d)
+{
+	return d->server ? &d->server->ops : NULL;
 }

@@ -11,6 +11,7 @@
 
 struct lw_daemon;
 struct lw_registry;
+struct lw_operations;
 
 /* Returns an LW_EXIT_* status with one line in err on failure. */
 int lw_server_start(struct lw_daemon *d, char *err, size_t errlen);
@@ -19,5 +20,8 @@ void lw_server_stop(struct lw_daemon *d);
 size_t lw_server_client_count(const struct lw_daemon *d);
 /* The registry of clients (REST API, operations), or NULL when not started. */
 struct lw_registry *lw_server_registry(struct lw_daemon *d);
+
+/* The operation API (ops.h), or NULL when not started. */
+struct lw_operations *lw_server_ops(struct lw_daemon *d);
 
 #endif

@@ -20,62 +20,51 @@
 #include "lwm2m/codec.h"
 #include "lwm2m/error.h"
 
+/* The decoder's state: the shared part first (lwj_each_element hands it
+ * back), then bn and bt, which apply to every entry. */
 struct dec {
-	const lw_model *m;
-	const lw_path *base;
-	struct lwj_cursor cur;
-	lw_records *out;
-	struct lw_codec_error *err;
+	struct lwj_dec j;
 	const char *bn;
 	size_t bn_len;
 	double bt;
 };
 
-static int mismatch(struct dec *d, size_t i, size_t off, const char *ptext, int mt,
-                    const char *key)
+/* The JSON type of an entry's member (lwj_member); 0: not of the format,
+ * ignored, as it has no extension rule. */
+static char member_kind(const char *key)
 {
-	return lw_codec_fail(d->err, off, "entry %zu: %s is %s in the model, not \"%s\"", i, ptext,
-	                     lw_type_name(mt), key);
+	if (!strcmp(key, "n") || !strcmp(key, "sv") || !strcmp(key, "ov"))
+		return 's';
+	if (!strcmp(key, "t") || !strcmp(key, "v"))
+		return 'n';
+	if (!strcmp(key, "bv"))
+		return 'b';
+	return 0;
 }
 
-static int decode_entry(struct dec *d, size_t i, size_t eoff, const json_t *ent)
+static int decode_entry(struct lwj_dec *jd, size_t i, size_t eoff, const json_t *ent)
 {
+	const struct dec *d = (const struct dec *)jd;
 	const json_t *n = NULL, *t = NULL, *val = NULL;
 	const char *vkey = NULL, *key;
 	size_t voff = eoff, vlen = 0;
 	json_t *v;
+	int rc;
 
 	json_object_foreach((json_t *)ent, key, v) {
-		size_t off = eoff, len = 0;
-		bool number = json_is_number(v);
-		if (number)
-			off = lwj_take_number(&d->cur, &len);
-		const char *want = NULL;
-		if (!strcmp(key, "n") || !strcmp(key, "sv") || !strcmp(key, "ov"))
-			want = json_is_string(v) ? NULL : "a string";
-		else if (!strcmp(key, "t") || !strcmp(key, "v"))
-			want = number ? NULL : "a number";
-		else if (!strcmp(key, "bv"))
-			want = json_is_boolean(v) ? NULL : "true or false";
-		else {
-			/* The format has no extension rule: unknown members are ignored. */
-			if (!number)
-				lwj_skip(&d->cur, v);
+		size_t off, len;
+		char kind = member_kind(key);
+		if ((rc = lwj_member(jd, i, eoff, key, v, kind, &off, &len)))
+			return rc;
+		if (!kind)
 			continue;
-		}
-		if (want) {
-			if (json_is_object(v) || json_is_array(v))
-				off = lwj_take_container(&d->cur);
-			return lw_codec_fail(d->err, off, "entry %zu: \"%s\" must be %s", i, key,
-			                     want);
-		}
 		if (!strcmp(key, "n")) {
 			n = v;
 		} else if (!strcmp(key, "t")) {
 			t = v;
 		} else {
 			if (val)
-				return lw_codec_fail(d->err, eoff,
+				return lw_codec_fail(jd->err, eoff,
 				                     "entry %zu: more than one value (\"%s\" and \"%s\")",
 				                     i, vkey, key);
 			val = v;
@@ -86,122 +75,68 @@ static int decode_entry(struct dec *d, size_t i, size_t eoff, const json_t *ent)
 	}
 
 	lw_path path;
-	const char *ns = n ? json_string_value(n) : "";
-	size_t ns_len = n ? json_string_length(n) : 0;
-	const char *why = lwj_name_path(d->bn, d->bn_len, ns, ns_len, &path);
-	if (why) {
-		int bl = (int)(d->bn_len > 40 ? 40 : d->bn_len), nl = (int)(ns_len > 40 ? 40 : ns_len);
-		return lw_codec_fail(d->err, eoff, "entry %zu: name \"%.*s%.*s\": %s", i, bl, d->bn,
-		                     nl, ns, why);
-	}
 	char ptext[LW_PATH_MAX_TEXT];
-	lw_path_format(&path, ptext, sizeof(ptext));
-	if (d->base && !lw_path_covers(d->base, &path)) {
-		char btext[LW_PATH_MAX_TEXT];
-		lw_path_format(d->base, btext, sizeof(btext));
-		return lw_codec_fail(d->err, eoff, "entry %zu: %s is outside the target %s", i,
-		                     ptext, btext);
-	}
+	rc = lwj_element_path(jd, i, eoff, d->bn, d->bn_len, n ? json_string_value(n) : "",
+	                      n ? json_string_length(n) : 0, &path, ptext);
+	if (rc)
+		return rc;
 	if (!val)
-		return lw_codec_fail(d->err, eoff, "entry %zu (%s) has no value", i, ptext);
+		return lw_codec_fail(jd->err, eoff, "entry %zu (%s) has no value", i, ptext);
 	if (lw_path_depth(&path) < 3)
-		return lw_codec_fail(d->err, eoff, "entry %zu: %s is not a resource path", i, ptext);
-	double time = d->bt + (t ? json_number_value(t) : 0);
-	if (!isfinite(time))
-		return lw_codec_fail(d->err, eoff, "entry %zu: time out of range", i);
-
-	int rc = 0;
-	lw_record *r = lwj_add(d->out, eoff, d->err, &rc);
+		return lw_codec_fail(jd->err, eoff, "entry %zu: %s is not a resource path", i, ptext);
+	lw_record *r =
+		lwj_element_record(jd, i, eoff, &path, d->bt + (t ? json_number_value(t) : 0), &rc);
 	if (!r)
 		return rc;
-	r->path = path;
-	if (time != 0) {
-		r->has_time = 1;
-		r->time = time;
-	}
 
-	int mt = lwj_model_type(d->m, &path);
+	int mt = lwj_model_type(jd->m, &path);
 	if (!strcmp(vkey, "v")) {
 		struct lwj_num num;
-		lwj_number(&d->cur, val, voff, vlen, &num);
-		why = lwj_number_value(r, mt, &num);
-		if (why && mt != LW_TYPE_INTEGER && mt != LW_TYPE_UNSIGNED && mt != LW_TYPE_TIME &&
-		    mt != LW_TYPE_FLOAT)
-			return mismatch(d, i, voff, ptext, mt, vkey);
-		if (why)
-			return lw_codec_fail(d->err, voff, "entry %zu: %s: %s", i, ptext, why);
-		return 0;
+		lwj_number(&jd->cur, val, voff, vlen, &num);
+		return lwj_store_number(jd, i, voff, r, mt, vkey, &num, ptext);
 	}
-	if (!strcmp(vkey, "bv")) {
-		if (mt != LW_TYPE_BOOLEAN && mt != LW_TYPE_NONE)
-			return mismatch(d, i, eoff, ptext, mt, vkey);
-		r->type = LW_TYPE_BOOLEAN;
-		r->v.b = json_is_true(val);
-		return 0;
-	}
-	const char *s = json_string_value(val);
-	size_t len = json_string_length(val);
-	if (!strcmp(vkey, "ov")) {
-		if (mt != LW_TYPE_OBJLNK && mt != LW_TYPE_NONE)
-			return mismatch(d, i, eoff, ptext, mt, vkey);
-		r->type = LW_TYPE_OBJLNK;
-		if (lwj_objlnk_parse(s, len, &r->v.l))
-			return lw_codec_fail(d->err, eoff,
-			                     "entry %zu: \"ov\" is not an object link \"oid:iid\"", i);
-		return 0;
-	}
-	/* sv */
-	switch (mt) {
-	case LW_TYPE_OPAQUE:
-		r->type = LW_TYPE_OPAQUE;
-		rc = lwj_base64_value(d->out, r, s, len);
-		if (rc == LW_EINVAL)
-			return lw_codec_fail(d->err, eoff, "entry %zu: opaque \"sv\" is not base64", i);
-		break;
-	case LW_TYPE_STRING:
-	case LW_TYPE_CORELNK:
-	case LW_TYPE_NONE:
-		r->type = mt == LW_TYPE_NONE ? LW_TYPE_STRING : (uint8_t)mt;
-		rc = lw_records_set_bytes(d->out, r, s, len);
-		break;
-	default:
-		return mismatch(d, i, eoff, ptext, mt, vkey);
-	}
-	if (rc) {
-		lw_codec_fail(d->err, eoff, "out of memory");
-		return LW_ENOMEM;
-	}
-	return 0;
+	if (!strcmp(vkey, "bv"))
+		return lwj_store_bool(jd, i, eoff, r, mt, vkey, val, ptext);
+	if (!strcmp(vkey, "ov"))
+		return lwj_store_objlnk(jd, i, eoff, r, mt, vkey, val, ptext);
+	/* sv: a string, a core link, or an opaque value in base64 when the
+	 * model says opaque. */
+	if (mt != LW_TYPE_OPAQUE)
+		return lwj_store_string(jd, i, eoff, r, mt, vkey, val, ptext);
+	r->type = LW_TYPE_OPAQUE;
+	rc = lwj_base64_value(jd->out, r, json_string_value(val), json_string_length(val));
+	if (rc == LW_EINVAL)
+		return lw_codec_fail(jd->err, eoff, "entry %zu: opaque \"sv\" is not base64", i);
+	return rc ? lwj_nomem(jd, eoff) : 0;
 }
 
 static int json_decode(const lw_model *m, const lw_path *base, const uint8_t *data, size_t len,
                        lw_records *out, struct lw_codec_error *err)
 {
-	struct dec d = {.m = m, .base = base, .out = out, .err = err, .bn = ""};
+	struct dec d = {.j = {.m = m, .base = base, .out = out, .err = err, .what = "entry"},
+	                .bn = ""};
+	struct lwj_cursor *cur = &d.j.cur;
 	int rc;
-	json_t *root = lwj_load(data, len, &d.cur, err, &rc);
+	json_t *root = lwj_load(data, len, cur, err, &rc);
 	if (!root)
 		return rc;
 	if (!json_is_object(root)) {
-		size_t at = 0;
-		while (at < len && (data[at] == ' ' || data[at] == '\t' || data[at] == '\r' ||
-		                    data[at] == '\n'))
-			at++;
 		json_decref(root);
-		return lw_codec_fail(err, at, "OMA JSON is an object with an \"e\" array");
+		return lw_codec_fail(err, lwj_skip_space(data, len),
+		                     "OMA JSON is an object with an \"e\" array");
 	}
-	size_t root_off = lwj_take_container(&d.cur);
+	size_t root_off = lwj_take_container(cur);
 
 	/* Root members first: bn and bt apply to entries written before them. */
 	const json_t *e = NULL;
-	struct lwj_cursor at_e = d.cur;
+	struct lwj_cursor at_e = *cur;
 	const char *key;
 	json_t *v;
 	rc = 0;
 	json_object_foreach(root, key, v) {
 		size_t off = root_off, n;
 		if (json_is_number(v))
-			off = lwj_take_number(&d.cur, &n);
+			off = lwj_take_number(cur, &n);
 		if (!strcmp(key, "bn")) {
 			if (!json_is_string(v)) {
 				rc = lw_codec_fail(err, off, "\"bn\" must be a string");
@@ -218,42 +153,23 @@ static int json_decode(const lw_model *m, const lw_path *base, const uint8_t *da
 		} else if (!strcmp(key, "e")) {
 			if (!json_is_array(v)) {
 				if (json_is_object(v))
-					off = lwj_take_container(&d.cur);
+					off = lwj_take_container(cur);
 				rc = lw_codec_fail(err, off, "\"e\" must be an array");
 				break;
 			}
 			e = v;
-			at_e = d.cur;
-			lwj_skip(&d.cur, v);
+			at_e = *cur;
+			lwj_skip(cur, v);
 		} else if (!json_is_number(v)) {
-			lwj_skip(&d.cur, v);
+			lwj_skip(cur, v);
 		}
 	}
 	if (!rc && !e)
 		rc = lw_codec_fail(err, root_off, "no \"e\" array");
-	if (rc) {
-		json_decref(root);
-		return rc;
-	}
-
-	d.cur = at_e;
-	lwj_take_container(&d.cur);
-	size_t i;
-	json_t *ent;
-	json_array_foreach(e, i, ent) {
-		if (!json_is_object(ent)) {
-			size_t at = d.cur.pos, n;
-			if (json_is_number(ent))
-				at = lwj_take_number(&d.cur, &n);
-			else if (json_is_array(ent))
-				at = lwj_take_container(&d.cur);
-			rc = lw_codec_fail(err, at, "entry %zu is not a JSON object", i);
-			break;
-		}
-		size_t eoff = lwj_take_container(&d.cur);
-		rc = decode_entry(&d, i, eoff, ent);
-		if (rc)
-			break;
+	if (!rc) {
+		*cur = at_e;
+		lwj_take_container(cur);
+		rc = lwj_each_element(&d.j, e, decode_entry);
 	}
 	json_decref(root);
 	return rc;
@@ -269,6 +185,11 @@ static int put(lw_buf *b, const char *s)
 static int json_encode(const lw_model *m, const lw_path *base, const lw_records *in, lw_buf *out,
                        struct lw_codec_error *err)
 {
+	static const char *const keys[LW_TYPE_CORELNK + 1] = {
+		[LW_TYPE_STRING] = "sv", [LW_TYPE_INTEGER] = "v",  [LW_TYPE_UNSIGNED] = "v",
+		[LW_TYPE_FLOAT] = "v",   [LW_TYPE_BOOLEAN] = "bv", [LW_TYPE_OPAQUE] = "sv",
+		[LW_TYPE_TIME] = "v",    [LW_TYPE_OBJLNK] = "ov",  [LW_TYPE_CORELNK] = "sv",
+	};
 	struct lwj_naming nm;
 	size_t start = out->len;
 	int rc = 0;
@@ -304,7 +225,7 @@ static int json_encode(const lw_model *m, const lw_path *base, const lw_records 
 		rc = put(out, ",\"e\":[");
 	for (size_t i = 0; i < in->n && !rc; i++) {
 		const lw_record *r = &in->items[i];
-		char ptext[LW_PATH_MAX_TEXT], name[LW_PATH_MAX_TEXT], num[40];
+		char ptext[LW_PATH_MAX_TEXT], name[LW_PATH_MAX_TEXT];
 		lw_path_format(&r->path, ptext, sizeof(ptext));
 		const char *why = lwj_check_record(base, r);
 		if (!why && r->type == LW_TYPE_NONE)
@@ -326,48 +247,10 @@ static int json_encode(const lw_model *m, const lw_path *base, const lw_records 
 				rc = put(out, "\"");
 			comma = true;
 		}
-		if (!rc)
-			rc = put(out, comma ? "," : "");
-		if (rc)
-			break;
-		switch (r->type) {
-		case LW_TYPE_STRING:
-		case LW_TYPE_CORELNK:
-			rc = put(out, "\"sv\":");
-			if (!rc && lwj_put_string(out, r->v.s.data, r->v.s.len) == LW_EINVAL) {
-				out->len = start;
-				return lw_codec_fail(err, i, "record %zu (%s): string is not UTF-8", i,
-				                     ptext);
-			}
-			break;
-		case LW_TYPE_OPAQUE:
-			rc = put(out, "\"sv\":");
-			if (!rc)
-				rc = lwj_put_base64(out, r->v.s.data, r->v.s.len, false);
-			break;
-		case LW_TYPE_INTEGER:
-		case LW_TYPE_TIME:
-			snprintf(num, sizeof(num), "\"v\":%" PRId64, r->v.i);
-			rc = put(out, num);
-			break;
-		case LW_TYPE_UNSIGNED:
-			snprintf(num, sizeof(num), "\"v\":%" PRIu64, r->v.u);
-			rc = put(out, num);
-			break;
-		case LW_TYPE_FLOAT:
-			rc = put(out, "\"v\":");
-			if (!rc)
-				rc = lwj_put_double(out, r->v.f,
-				                    lwj_model_type(m, &r->path) != LW_TYPE_FLOAT);
-			break;
-		case LW_TYPE_BOOLEAN:
-			rc = put(out, r->v.b ? "\"bv\":true" : "\"bv\":false");
-			break;
-		case LW_TYPE_OBJLNK:
-			snprintf(num, sizeof(num), "\"ov\":\"%u:%u\"", (unsigned)r->v.l.oid,
-			         (unsigned)r->v.l.iid);
-			rc = put(out, num);
-			break;
+		if (!rc) {
+			rc = lwj_put_value(out, m, r, keys, comma, false, i, start, err);
+			if (rc == LW_EINVAL)
+				return rc;
 		}
 		/* t relative to bt; an untimed record gets -bt, which reads as 0. */
 		bool timed = r->has_time && r->time != 0;
@@ -382,11 +265,7 @@ static int json_encode(const lw_model *m, const lw_path *base, const lw_records 
 	}
 	if (!rc)
 		rc = put(out, "]}");
-	if (rc) {
-		out->len = start;
-		lw_codec_fail(err, 0, "%s", rc == LW_ENOSPC ? "output too large" : "out of memory");
-	}
-	return rc;
+	return rc ? lwj_output_failed(out, start, rc, err) : 0;
 }
 
 const struct lw_codec lw_codec_json = {

@@ -47,31 +47,12 @@ struct dec {
 	struct lwcb_reader r;
 	struct seen *seen;
 	size_t n_seen, cap_seen;
-	bool cached;
-	uint16_t c_oid, c_rid;
-	int c_type;
+	struct lwcb_type_cache types;
 };
 
 static lw_path path_of(const uint16_t ids[4], int depth)
 {
 	return lw_path_make(depth, ids[0], ids[1], ids[2], ids[3]);
-}
-
-static int model_type(struct dec *d, const lw_path *p)
-{
-	if (d->cached && d->c_oid == p->oid && d->c_rid == p->rid)
-		return d->c_type;
-	d->cached = true;
-	d->c_oid = p->oid;
-	d->c_rid = p->rid;
-	d->c_type = d->m ? lw_model_type(d->m, p) : LW_TYPE_NONE;
-	return d->c_type;
-}
-
-static int oom(struct lw_codec_error *err, size_t at)
-{
-	lw_codec_fail(err, at, "out of memory");
-	return LW_ENOMEM;
 }
 
 static int push_id(struct dec *d, uint16_t ids[4], int *depth)
@@ -176,7 +157,7 @@ static int set_string(struct dec *d, lw_record *rec, int type, bool text, size_t
 		}
 	}
 	if (lw_records_set_bytes(d->out, rec, s, len))
-		rc = oom(d->err, at);
+		rc = lwcb_oom(d->err, at);
 out:
 	free(tmp);
 	return rc;
@@ -203,19 +184,15 @@ static int leaf(struct dec *d, const uint16_t ids[4], int depth, size_t key_at)
 		lw_path_format(d->base, b, sizeof(b));
 		return lw_codec_fail(d->err, key_at, "%s is outside the request path %s", text, b);
 	}
-	lw_record *rec = lw_records_add(d->out);
-	if (!rec) {
-		if (d->out->max_items && d->out->n >= d->out->max_items)
-			return lw_codec_fail(d->err, key_at, "too many records (the limit is %zu)",
-			                     d->out->max_items);
-		return oom(d->err, key_at);
-	}
+	lw_record *rec = lwcb_add_record(d->out, key_at, d->err, &rc);
+	if (!rec)
+		return rc;
 	rec->path = p;
 	if (d->n_seen == d->cap_seen) {
 		size_t cap = d->cap_seen ? d->cap_seen * 2 : 32;
 		struct seen *s = realloc(d->seen, cap * sizeof(*s));
 		if (!s)
-			return oom(d->err, key_at);
+			return lwcb_oom(d->err, key_at);
 		d->seen = s;
 		d->cap_seen = cap;
 	}
@@ -223,7 +200,7 @@ static int leaf(struct dec *d, const uint16_t ids[4], int depth, size_t key_at)
 	if (r->tok.kind == LWCB_NULL)
 		return 0; /* type none: a path without a value */
 
-	type = model_type(d, &p);
+	type = lwcb_model_type(&d->types, &p);
 	switch (r->tok.kind) {
 	case LWCB_UINT:
 	case LWCB_NEGINT:
@@ -341,7 +318,7 @@ static int lwm2m_cbor_decode(const lw_model *m, const lw_path *base, const uint8
                              size_t len, lw_records *out, struct lw_codec_error *err)
 {
 	static const uint16_t root[4] = {LW_ID_NONE, LW_ID_NONE, LW_ID_NONE, LW_ID_NONE};
-	struct dec d = {.m = m, .base = base, .out = out, .err = err};
+	struct dec d = {.m = m, .base = base, .out = out, .err = err, .types = {.m = m}};
 	int rc;
 
 	if (base && lw_path_depth(base) == 0)
@@ -368,9 +345,7 @@ struct enc {
 	const lw_records *in;
 	const size_t *order; /* indexes of in->items sorted by path */
 	lw_buf *out;
-	bool cached;
-	uint16_t c_oid, c_rid;
-	int c_type;
+	struct lwcb_type_cache types;
 };
 
 static uint16_t id_at(const lw_record *r, int level)
@@ -380,17 +355,6 @@ static uint16_t id_at(const lw_record *r, int level)
 }
 
 #define REC(e, i) (&(e)->in->items[(e)->order[i]])
-
-static int enc_type(struct enc *e, const lw_path *p)
-{
-	if (!e->cached || e->c_oid != p->oid || e->c_rid != p->rid) {
-		e->cached = true;
-		e->c_oid = p->oid;
-		e->c_rid = p->rid;
-		e->c_type = e->m ? lw_model_type(e->m, p) : LW_TYPE_NONE;
-	}
-	return e->c_type;
-}
 
 /*
  * What the model will type back needs no marking; what it will not gets
@@ -408,7 +372,7 @@ static int put_value(struct enc *e, const lw_record *r)
 	case LW_TYPE_OPAQUE:
 		return lwcb_put_bytes(e->out, r->v.s.data, r->v.s.len);
 	case LW_TYPE_TIME:
-		if (enc_type(e, &r->path) != LW_TYPE_TIME && (rc = lwcb_put_tag(e->out, 1)))
+		if (lwcb_model_type(&e->types, &r->path) != LW_TYPE_TIME && (rc = lwcb_put_tag(e->out, 1)))
 			return rc;
 		return lwcb_put_int(e->out, r->v.i);
 	case LW_TYPE_INTEGER:
@@ -416,7 +380,7 @@ static int put_value(struct enc *e, const lw_record *r)
 	case LW_TYPE_UNSIGNED:
 		return lwcb_put_uint(e->out, r->v.u);
 	case LW_TYPE_FLOAT:
-		return lwcb_put_number(e->out, r->v.f, enc_type(e, &r->path) == LW_TYPE_FLOAT);
+		return lwcb_put_number(e->out, r->v.f, lwcb_model_type(&e->types, &r->path) == LW_TYPE_FLOAT);
 	case LW_TYPE_BOOLEAN:
 		return lwcb_put_bool(e->out, r->v.b);
 	case LW_TYPE_OBJLNK:
@@ -503,32 +467,18 @@ static int lwm2m_cbor_encode(const lw_model *m, const lw_path *base, const lw_re
 	int rc;
 
 	(void)base; /* paths are always written from the root */
-	for (size_t i = 0; i < in->n; i++) {
-		const lw_record *r = &in->items[i];
-		int depth = lw_path_depth(&r->path);
-		if (r->type > LW_TYPE_CORELNK)
-			return lw_codec_fail(err, i, "record %zu has an unknown type %u", i, r->type);
-		if (depth == 0)
-			return lw_codec_fail(err, i, "record %zu has the root path", i);
-		if (r->type != LW_TYPE_NONE && depth < 3)
-			return lw_codec_fail(err, i, "record %zu: a value needs a resource path", i);
-		if (r->has_time)
-			return lw_codec_fail(err, i,
-			                     "record %zu has a time stamp, which LwM2M CBOR cannot "
-			                     "carry (SenML CBOR can)", i);
-		if ((r->type == LW_TYPE_STRING || r->type == LW_TYPE_CORELNK) &&
-		    !lwcb_utf8_valid(r->v.s.data, r->v.s.len))
-			return lw_codec_fail(err, i, "record %zu: the string is not valid UTF-8", i);
-	}
+	rc = lwcb_check_records(in, "which LwM2M CBOR cannot carry (SenML CBOR can)", err);
+	if (rc)
+		return rc;
 	if (in->n == 0) {
 		rc = lwcb_put_map(out, 0);
 		goto done;
 	}
 	if (in->n > SIZE_MAX / 2 / sizeof(size_t))
-		return oom(err, 0);
+		return lwcb_oom(err, 0);
 	size_t *order = malloc(2 * in->n * sizeof(*order));
 	if (!order)
-		return oom(err, 0);
+		return lwcb_oom(err, 0);
 	for (size_t i = 0; i < in->n; i++)
 		order[i] = i;
 	sort_order(in, order, order + in->n);
@@ -547,16 +497,11 @@ static int lwm2m_cbor_encode(const lw_model *m, const lw_path *base, const lw_re
 			return rc;
 		}
 	}
-	struct enc e = {.m = m, .in = in, .order = order, .out = out};
+	struct enc e = {.m = m, .in = in, .order = order, .out = out, .types = {.m = m}};
 	rc = put_map(&e, 0, in->n, 0);
 	free(order);
 done:
-	if (rc) {
-		lw_codec_fail(err, out->len, rc == LW_ENOSPC ? "output larger than the buffer's limit"
-		                                             : "out of memory");
-		return rc;
-	}
-	return 0;
+	return rc ? lwcb_output_failed(out, rc, err) : 0;
 }
 
 const struct lw_codec lw_codec_lwm2m_cbor = {

@@ -3,7 +3,7 @@
 # loads the built module (make check builds it first).
 plugin_LTLIBRARIES += plugins/codec-opaque/codec-opaque.la
 plugins_codec_opaque_codec_opaque_la_SOURCES = plugins/codec-opaque/opaque.c \
-	plugins/codec-opaque/opaque.h plugins/codec-opaque/plugin.c
+	plugins/codec-opaque/opaque.h plugins/codec-opaque/one_value.h plugins/codec-opaque/plugin.c
 plugins_codec_opaque_codec_opaque_la_LDFLAGS = $(CODEC_MODULE)
 EXTRA_DIST += plugins/codec-opaque/README.md
 

@@ -11,29 +11,27 @@
 #include <string.h>
 
 #include "lwm2m/error.h"
+#include "one_value.h"
 
 /* The request path must name one value; decoding also wants the model to
  * agree that it is opaque (or not to know it). */
 static int check_base(const lw_model *m, const lw_path *base, int decoding,
                       struct lw_codec_error *err)
 {
+	const struct lw_resource_def *rd = NULL;
 	char pt[LW_PATH_MAX_TEXT];
-	if (lw_path_format(base, pt, sizeof(pt)) < 0)
-		strcpy(pt, "?");
-	if (lw_path_depth(base) < 3)
-		return lw_codec_fail(err, 0, "opaque carries one resource value: %s is not a resource",
-		                     pt);
-	const struct lw_resource_def *rd = m ? lw_model_resource(m, base->oid, base->rid) : NULL;
-	if (!rd)
-		return 0;
-	if (rd->multiple && base->riid == LW_ID_NONE)
-		return lw_codec_fail(err, 0,
-		                     "%s has multiple instances: opaque carries one, name it", pt);
+	int rc = one_need_resource(base, "opaque", err);
+	if (!rc)
+		rc = one_single_instance(m, base, "opaque", &rd, err);
+	if (rc || !rd)
+		return rc;
 	/* An executable (no type) has no value, but the model may call a
 	 * resource "none" only because it lacks the type: let it through. */
-	if (decoding && rd->type != LW_TYPE_OPAQUE && rd->type != LW_TYPE_NONE)
+	if (decoding && rd->type != LW_TYPE_OPAQUE && rd->type != LW_TYPE_NONE) {
+		lw_path_format(base, pt, sizeof(pt));
 		return lw_codec_fail(err, 0, "%s is of type %s, not opaque", pt,
 		                     lw_type_name(rd->type));
+	}
 	return 0;
 }
 
@@ -45,33 +43,20 @@ static int opaque_decode(const lw_model *m, const lw_path *base, const uint8_t *
 		return rc;
 	if (len && !data)
 		return lw_codec_fail(err, 0, "no data");
-	lw_record *r = lw_records_add(out);
-	if (!r) {
-		if (out->max_items && out->n >= out->max_items)
-			return lw_codec_fail(err, 0, "too many records (limit %zu)", out->max_items);
-		return LW_ENOMEM;
-	}
-	r->path = *base;
-	r->type = LW_TYPE_OPAQUE;
-	return lw_records_set_bytes(out, r, data, len);
+	lw_record *r = one_add(out, base, LW_TYPE_OPAQUE, err, &rc);
+	return r ? lw_records_set_bytes(out, r, data, len) : rc;
 }
 
 static int opaque_encode(const lw_model *m, const lw_path *base, const lw_records *in, lw_buf *out,
                          struct lw_codec_error *err)
 {
-	char pt[LW_PATH_MAX_TEXT], bt[LW_PATH_MAX_TEXT];
+	char bt[LW_PATH_MAX_TEXT];
 	int rc = check_base(m, base, 0, err);
 	if (rc)
 		return rc;
-	if (in->n != 1)
-		return lw_codec_fail(err, in->n ? 1 : 0,
-		                     "opaque carries exactly one value (%zu records given)", in->n);
-	const lw_record *r = &in->items[0];
-	if (!lw_path_equal(&r->path, base)) {
-		lw_path_format(&r->path, pt, sizeof(pt));
-		lw_path_format(base, bt, sizeof(bt));
-		return lw_codec_fail(err, 0, "record %s is not the request path %s", pt, bt);
-	}
+	const lw_record *r = one_record(in, base, "opaque", err, &rc);
+	if (!r)
+		return rc;
 	/* Strings and links are bytes too: a device may want them so. */
 	lw_path_format(base, bt, sizeof(bt));
 	if (r->type != LW_TYPE_OPAQUE && r->type != LW_TYPE_STRING && r->type != LW_TYPE_CORELNK)

@@ -742,3 +742,62 @@ bool lwcb_utf8_valid(const uint8_t *s, size_t len)
 	}
 	return true;
 }
+
+/* ---- around the records ---- */
+
+int lwcb_model_type(struct lwcb_type_cache *c, const lw_path *p)
+{
+	if (c->valid && c->oid == p->oid && c->rid == p->rid)
+		return c->type;
+	c->valid = true;
+	c->oid = p->oid;
+	c->rid = p->rid;
+	c->type = c->m ? lw_model_type(c->m, p) : LW_TYPE_NONE;
+	return c->type;
+}
+
+int lwcb_oom(struct lw_codec_error *err, size_t at)
+{
+	lw_codec_fail(err, at, "out of memory");
+	return LW_ENOMEM;
+}
+
+lw_record *lwcb_add_record(lw_records *out, size_t at, struct lw_codec_error *err, int *rc)
+{
+	lw_record *r = lw_records_add(out);
+	if (r)
+		return r;
+	if (out->max_items && out->n >= out->max_items)
+		*rc = lw_codec_fail(err, at, "too many records (the limit is %zu)", out->max_items);
+	else
+		*rc = lwcb_oom(err, at);
+	return NULL;
+}
+
+int lwcb_check_records(const lw_records *in, const char *time_refused,
+                       struct lw_codec_error *err)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		const lw_record *r = &in->items[i];
+		int depth = lw_path_depth(&r->path);
+		if (r->type > LW_TYPE_CORELNK)
+			return lw_codec_fail(err, i, "record %zu has an unknown type %u", i, r->type);
+		if (depth == 0)
+			return lw_codec_fail(err, i, "record %zu has the root path", i);
+		if (r->type != LW_TYPE_NONE && depth < 3)
+			return lw_codec_fail(err, i, "record %zu: a value needs a resource path", i);
+		if (time_refused && r->has_time)
+			return lw_codec_fail(err, i, "record %zu has a time stamp, %s", i, time_refused);
+		if ((r->type == LW_TYPE_STRING || r->type == LW_TYPE_CORELNK) &&
+		    !lwcb_utf8_valid(r->v.s.data, r->v.s.len))
+			return lw_codec_fail(err, i, "record %zu: the string is not valid UTF-8", i);
+	}
+	return 0;
+}
+
+int lwcb_output_failed(const lw_buf *out, int rc, struct lw_codec_error *err)
+{
+	lw_codec_fail(err, out->len, rc == LW_ENOSPC ? "output larger than the buffer's limit"
+	                                             : "out of memory");
+	return rc;
+}

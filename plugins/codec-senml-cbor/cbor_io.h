@@ -15,7 +15,9 @@
  *
  * Also here, because both formats need them: typed numbers (a CBOR number
  * stored into a record as the model's type says), object links as "oid:iid"
- * text, fast path formatting, UTF-8 validation.
+ * text, fast path formatting, UTF-8 validation, the cached model lookup,
+ * adding a record under the limit, and the checks both encoders make of the
+ * records before writing any.
  */
 #ifndef LW_CODEC_CBOR_IO_H
 #define LW_CODEC_CBOR_IO_H
@@ -26,6 +28,7 @@
 
 #include "lwm2m/buf.h"
 #include "lwm2m/codec.h"
+#include "lwm2m/model.h"
 #include "lwm2m/path.h"
 #include "lwm2m/records.h"
 
@@ -134,5 +137,36 @@ int lwcb_objlnk_parse(const uint8_t *s, size_t len, lw_objlnk *out);
 /* Writes "oid:iid" (at most 11 bytes, no NUL); returns the length. */
 size_t lwcb_objlnk_text(const lw_objlnk *l, char *out);
 bool lwcb_utf8_valid(const uint8_t *s, size_t len);
+
+/* ---- what both codecs do around the records ---- */
+
+/* The last model lookup: a payload names the same resources over and over,
+ * and lw_model_type is a search. Zero-initialise; m may be NULL. */
+struct lwcb_type_cache {
+	const lw_model *m;
+	bool valid;
+	uint16_t oid, rid;
+	int type;
+};
+int lwcb_model_type(struct lwcb_type_cache *c, const lw_path *p);
+
+/* "out of memory" at at: LW_ENOMEM. */
+int lwcb_oom(struct lw_codec_error *err, size_t at);
+/* Adds a record, or fails at at with "too many records" (out->max_items) or
+ * out of memory: NULL with *rc. */
+lw_record *lwcb_add_record(lw_records *out, size_t at, struct lw_codec_error *err, int *rc);
+
+/*
+ * Checks what both encoders require of each record before writing any: a
+ * known type, a path other than the root, a value only at a resource (or
+ * resource instance), valid UTF-8 in strings and core links, and, when
+ * time_refused is not NULL, no time ("record 2 has a time stamp, " then
+ * time_refused). 0, or LW_EINVAL naming the first record at fault.
+ */
+int lwcb_check_records(const lw_records *in, const char *time_refused,
+                       struct lw_codec_error *err);
+/* Fails an encoder whose output could not grow (rc LW_ENOMEM or LW_ENOSPC)
+ * at the output's length; returns rc. */
+int lwcb_output_failed(const lw_buf *out, int rc, struct lw_codec_error *err);
 
 #endif

@@ -273,31 +273,8 @@ struct dec {
 	bool have_bt, have_bv;
 	double bt;
 	struct lwcb_num bv;
-	/* The last model lookup: packs name the same resources over and over. */
-	bool cached;
-	uint16_t c_oid, c_rid;
-	int c_type;
+	struct lwcb_type_cache types;
 };
-
-static int model_type(const lw_model *m, const lw_path *p, bool *cached, uint16_t *oid,
-                      uint16_t *rid, int *type)
-{
-	if (*cached && *oid == p->oid && *rid == p->rid)
-		return *type;
-	*cached = true;
-	*oid = p->oid;
-	*rid = p->rid;
-	*type = m ? lw_model_type(m, p) : LW_TYPE_NONE;
-	return *type;
-}
-
-static int add_failed(lw_records *out, struct lw_codec_error *err, size_t at)
-{
-	if (out->max_items && out->n >= out->max_items)
-		return lw_codec_fail(err, at, "too many records (the limit is %zu)", out->max_items);
-	lw_codec_fail(err, at, "out of memory");
-	return LW_ENOMEM;
-}
 
 /* bv + v (RFC 8428 4.5.2): exact for integers that fit, a double otherwise. */
 static struct lwcb_num add_base_value(const struct lwcb_num *bv, const struct lwcb_num *v)
@@ -362,7 +339,7 @@ static int wrong_value(struct dec *d, size_t at, size_t index, const char *what,
 static int set_value(struct dec *d, const struct senml_rec *rec, size_t index, lw_record *r,
                      uint32_t which)
 {
-	int type = model_type(d->m, &r->path, &d->cached, &d->c_oid, &d->c_rid, &d->c_type);
+	int type = lwcb_model_type(&d->types, &r->path);
 	const struct senml_str *s;
 	size_t at;
 
@@ -471,9 +448,9 @@ static int on_record(void *ctx, const struct senml_rec *rec, size_t index)
 		return lw_codec_fail(d->err, rec->offset,
 		                     "record %zu: a value needs a resource path, not %s", index, a);
 	}
-	lw_record *r = lw_records_add(d->out);
+	lw_record *r = lwcb_add_record(d->out, rec->offset, d->err, &rc);
 	if (!r)
-		return add_failed(d->out, d->err, rec->offset);
+		return rc;
 	r->path = path;
 	if (value && (rc = set_value(d, rec, index, r, value)))
 		return rc;
@@ -491,7 +468,7 @@ static int on_record(void *ctx, const struct senml_rec *rec, size_t index)
 static int senml_cbor_decode(const lw_model *m, const lw_path *base, const uint8_t *data,
                              size_t len, lw_records *out, struct lw_codec_error *err)
 {
-	struct dec d = {.m = m, .base = base, .out = out, .err = err};
+	struct dec d = {.m = m, .base = base, .out = out, .err = err, .types = {.m = m}};
 	if (base && lw_path_depth(base) == 0)
 		d.base = NULL; /* the root covers everything */
 	return senml_read(data, len, on_record, &d, err);
@@ -657,24 +634,13 @@ static int senml_cbor_encode(const lw_model *m, const lw_path *base, const lw_re
 	struct bn_choice bn;
 	struct senml_rec rec;
 	char text[LW_PATH_MAX_TEXT], link[12];
+	struct lwcb_type_cache types = {.m = m};
 	double bt = 0;
-	bool use_bt, cached = false;
-	uint16_t c_oid = 0, c_rid = 0;
-	int c_type = 0, rc;
+	bool use_bt;
+	int rc = lwcb_check_records(in, NULL, err);
 
-	for (size_t i = 0; i < in->n; i++) {
-		const lw_record *r = &in->items[i];
-		int depth = lw_path_depth(&r->path);
-		if (r->type > LW_TYPE_CORELNK)
-			return lw_codec_fail(err, i, "record %zu has an unknown type %u", i, r->type);
-		if (depth == 0)
-			return lw_codec_fail(err, i, "record %zu has the root path", i);
-		if (r->type != LW_TYPE_NONE && depth < 3)
-			return lw_codec_fail(err, i, "record %zu: a value needs a resource path", i);
-		if ((r->type == LW_TYPE_STRING || r->type == LW_TYPE_CORELNK) &&
-		    !lwcb_utf8_valid(r->v.s.data, r->v.s.len))
-			return lw_codec_fail(err, i, "record %zu: the string is not valid UTF-8", i);
-	}
+	if (rc)
+		return rc;
 	choose_bn(base, in, &bn);
 	use_bt = choose_bt(in, &bt);
 
@@ -724,7 +690,7 @@ static int senml_cbor_encode(const lw_model *m, const lw_path *base, const lw_re
 		case LW_TYPE_FLOAT:
 			/* An integral float goes out as an integer only when the model
 			 * will type it back as a float. */
-			if (model_type(m, &r->path, &cached, &c_oid, &c_rid, &c_type) == LW_TYPE_FLOAT)
+			if (lwcb_model_type(&types, &r->path) == LW_TYPE_FLOAT)
 				num = num_of(r->v.f);
 			else
 				num = (struct lwcb_num){.is_float = 1, .f = r->v.f};
@@ -747,9 +713,7 @@ static int senml_cbor_encode(const lw_model *m, const lw_path *base, const lw_re
 	}
 	return 0;
 nospace:
-	lw_codec_fail(err, out->len, rc == LW_ENOSPC ? "output larger than the buffer's limit"
-	                                             : "out of memory");
-	return rc;
+	return lwcb_output_failed(out, rc, err);
 }
 
 const struct lw_codec lw_codec_senml_cbor = {

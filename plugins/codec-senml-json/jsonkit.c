@@ -354,6 +354,166 @@ int lwj_model_type(const lw_model *m, const lw_path *p)
 	return m ? lw_model_type(m, p) : LW_TYPE_NONE;
 }
 
+/* ---- decoding elements ---- */
+
+size_t lwj_skip_space(const uint8_t *data, size_t len)
+{
+	size_t at = 0;
+	while (at < len && (data[at] == ' ' || data[at] == '\t' || data[at] == '\r' ||
+	                    data[at] == '\n'))
+		at++;
+	return at;
+}
+
+int lwj_each_element(struct lwj_dec *d, const json_t *arr,
+                     int (*fn)(struct lwj_dec *d, size_t i, size_t off, const json_t *el))
+{
+	size_t i;
+	json_t *el;
+	json_array_foreach(arr, i, el) {
+		if (!json_is_object(el)) {
+			size_t at = d->cur.pos, n;
+			if (json_is_number(el))
+				at = lwj_take_number(&d->cur, &n);
+			else if (json_is_array(el))
+				at = lwj_take_container(&d->cur);
+			return lw_codec_fail(d->err, at, "%s %zu is not a JSON object", d->what, i);
+		}
+		size_t off = lwj_take_container(&d->cur);
+		int rc = fn(d, i, off, el);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int lwj_member(struct lwj_dec *d, size_t i, size_t eoff, const char *key, const json_t *v,
+               char kind, size_t *off, size_t *len)
+{
+	bool number = json_is_number(v);
+	const char *want;
+
+	*off = eoff;
+	*len = 0;
+	if (number)
+		*off = lwj_take_number(&d->cur, len);
+	switch (kind) {
+	case 's':
+		want = json_is_string(v) ? NULL : "a string";
+		break;
+	case 'n':
+		want = number ? NULL : "a number";
+		break;
+	case 'b':
+		want = json_is_boolean(v) ? NULL : "true or false";
+		break;
+	default:
+		if (!number)
+			lwj_skip(&d->cur, v);
+		return 0;
+	}
+	if (!want)
+		return 0;
+	if (json_is_object(v) || json_is_array(v))
+		*off = lwj_take_container(&d->cur);
+	return lw_codec_fail(d->err, *off, "%s %zu: \"%s\" must be %s", d->what, i, key, want);
+}
+
+int lwj_element_path(struct lwj_dec *d, size_t i, size_t eoff, const char *bn, size_t bn_len,
+                     const char *n, size_t n_len, lw_path *path, char *ptext)
+{
+	const char *why = lwj_name_path(bn, bn_len, n, n_len, path);
+	if (why) {
+		int bl = (int)(bn_len > 40 ? 40 : bn_len), nl = (int)(n_len > 40 ? 40 : n_len);
+		return lw_codec_fail(d->err, eoff, "%s %zu: name \"%.*s%.*s\": %s", d->what, i, bl, bn,
+		                     nl, n, why);
+	}
+	lw_path_format(path, ptext, LW_PATH_MAX_TEXT);
+	if (d->base && !lw_path_covers(d->base, path)) {
+		char btext[LW_PATH_MAX_TEXT];
+		lw_path_format(d->base, btext, sizeof(btext));
+		return lw_codec_fail(d->err, eoff, "%s %zu: %s is outside the target %s", d->what, i,
+		                     ptext, btext);
+	}
+	return 0;
+}
+
+lw_record *lwj_element_record(struct lwj_dec *d, size_t i, size_t eoff, const lw_path *path,
+                              double time, int *rc)
+{
+	if (!isfinite(time)) {
+		*rc = lw_codec_fail(d->err, eoff, "%s %zu: time out of range", d->what, i);
+		return NULL;
+	}
+	lw_record *r = lwj_add(d->out, eoff, d->err, rc);
+	if (!r)
+		return NULL;
+	r->path = *path;
+	if (time != 0) {
+		r->has_time = 1;
+		r->time = time;
+	}
+	return r;
+}
+
+int lwj_mismatch(struct lwj_dec *d, size_t i, size_t off, const char *ptext, int mt,
+                 const char *key)
+{
+	return lw_codec_fail(d->err, off, "%s %zu: %s is %s in the model, not \"%s\"", d->what, i,
+	                     ptext, lw_type_name(mt), key);
+}
+
+int lwj_nomem(struct lwj_dec *d, size_t off)
+{
+	lw_codec_fail(d->err, off, "out of memory");
+	return LW_ENOMEM;
+}
+
+int lwj_store_number(struct lwj_dec *d, size_t i, size_t off, lw_record *r, int mt,
+                     const char *key, const struct lwj_num *num, const char *ptext)
+{
+	const char *why = lwj_number_value(r, mt, num);
+	if (why && mt != LW_TYPE_INTEGER && mt != LW_TYPE_UNSIGNED && mt != LW_TYPE_TIME &&
+	    mt != LW_TYPE_FLOAT)
+		return lwj_mismatch(d, i, off, ptext, mt, key);
+	if (why)
+		return lw_codec_fail(d->err, off, "%s %zu: %s: %s", d->what, i, ptext, why);
+	return 0;
+}
+
+int lwj_store_bool(struct lwj_dec *d, size_t i, size_t off, lw_record *r, int mt, const char *key,
+                   const json_t *v, const char *ptext)
+{
+	if (mt != LW_TYPE_BOOLEAN && mt != LW_TYPE_NONE)
+		return lwj_mismatch(d, i, off, ptext, mt, key);
+	r->type = LW_TYPE_BOOLEAN;
+	r->v.b = json_is_true(v);
+	return 0;
+}
+
+int lwj_store_objlnk(struct lwj_dec *d, size_t i, size_t off, lw_record *r, int mt,
+                     const char *key, const json_t *v, const char *ptext)
+{
+	if (mt != LW_TYPE_OBJLNK && mt != LW_TYPE_NONE)
+		return lwj_mismatch(d, i, off, ptext, mt, key);
+	r->type = LW_TYPE_OBJLNK;
+	if (lwj_objlnk_parse(json_string_value(v), json_string_length(v), &r->v.l))
+		return lw_codec_fail(d->err, off, "%s %zu: \"%s\" is not an object link \"oid:iid\"",
+		                     d->what, i, key);
+	return 0;
+}
+
+int lwj_store_string(struct lwj_dec *d, size_t i, size_t off, lw_record *r, int mt,
+                     const char *key, const json_t *v, const char *ptext)
+{
+	if (mt != LW_TYPE_STRING && mt != LW_TYPE_CORELNK && mt != LW_TYPE_NONE)
+		return lwj_mismatch(d, i, off, ptext, mt, key);
+	r->type = mt == LW_TYPE_CORELNK ? LW_TYPE_CORELNK : LW_TYPE_STRING;
+	if (lw_records_set_bytes(d->out, r, json_string_value(v), json_string_length(v)))
+		return lwj_nomem(d, off);
+	return 0;
+}
+
 /* ---- writing ---- */
 
 /*
@@ -620,4 +780,53 @@ const char *lwj_check_record(const lw_path *base, const lw_record *r)
 	if (r->has_time && !isfinite(r->time))
 		return "time is not a finite number";
 	return NULL;
+}
+
+int lwj_put_value(lw_buf *out, const lw_model *m, const lw_record *r,
+                  const char *const keys[LW_TYPE_CORELNK + 1], bool comma, bool url, size_t i,
+                  size_t start, struct lw_codec_error *err)
+{
+	char t[48];
+	int n, rc;
+
+	if (r->type == LW_TYPE_NONE || r->type > LW_TYPE_CORELNK)
+		return 0;
+	n = snprintf(t, sizeof(t), "%s\"%s\":", comma ? "," : "", keys[r->type]);
+	if ((rc = lw_buf_append(out, t, (size_t)n)))
+		return rc;
+	switch (r->type) {
+	case LW_TYPE_STRING:
+	case LW_TYPE_CORELNK:
+		rc = lwj_put_string(out, r->v.s.data, r->v.s.len);
+		if (rc == LW_EINVAL) {
+			char ptext[LW_PATH_MAX_TEXT];
+			lw_path_format(&r->path, ptext, sizeof(ptext));
+			out->len = start;
+			return lw_codec_fail(err, i, "record %zu (%s): string is not UTF-8", i, ptext);
+		}
+		return rc;
+	case LW_TYPE_FLOAT:
+		return lwj_put_double(out, r->v.f, lwj_model_type(m, &r->path) != LW_TYPE_FLOAT);
+	case LW_TYPE_BOOLEAN:
+		return lw_buf_append(out, r->v.b ? "true" : "false", r->v.b ? 4 : 5);
+	case LW_TYPE_OPAQUE:
+		return lwj_put_base64(out, r->v.s.data, r->v.s.len, url);
+	case LW_TYPE_UNSIGNED:
+		n = snprintf(t, sizeof(t), "%" PRIu64, r->v.u);
+		break;
+	case LW_TYPE_OBJLNK:
+		n = snprintf(t, sizeof(t), "\"%u:%u\"", (unsigned)r->v.l.oid, (unsigned)r->v.l.iid);
+		break;
+	default: /* integer, time */
+		n = snprintf(t, sizeof(t), "%" PRId64, r->v.i);
+		break;
+	}
+	return lw_buf_append(out, t, (size_t)n);
+}
+
+int lwj_output_failed(lw_buf *out, size_t start, int rc, struct lw_codec_error *err)
+{
+	out->len = start;
+	lw_codec_fail(err, 0, "%s", rc == LW_ENOSPC ? "output too large" : "out of memory");
+	return rc;
 }

@@ -41,12 +41,10 @@ struct fields {
 	size_t val_off, val_len;
 };
 
+/* The decoder's state: the shared part first (lwj_each_element hands it
+ * back), then what carries over from record to record. */
 struct dec {
-	const lw_model *m;
-	const lw_path *base;
-	struct lwj_cursor cur;
-	lw_records *out;
-	struct lw_codec_error *err;
+	struct lwj_dec j;
 	struct base b;
 };
 
@@ -54,6 +52,26 @@ static bool is_value_key(const char *k)
 {
 	return !strcmp(k, "v") || !strcmp(k, "vs") || !strcmp(k, "vb") || !strcmp(k, "vd") ||
 	       !strcmp(k, "vlo");
+}
+
+/* The JSON type of a record's member (lwj_member): 's', 'n', 'b'; 'S' for
+ * the sums LwM2M does not use, '_' for a field RFC 8428 section 4.4 says
+ * must be understood; 0 for the unknown ones, ignored (section 4.4). */
+static char member_kind(const char *key)
+{
+	if (!strcmp(key, "bn") || !strcmp(key, "n") || !strcmp(key, "u") || !strcmp(key, "bu") ||
+	    !strcmp(key, "vs") || !strcmp(key, "vd") || !strcmp(key, "vlo"))
+		return 's';
+	if (!strcmp(key, "bt") || !strcmp(key, "t") || !strcmp(key, "v") || !strcmp(key, "bv") ||
+	    !strcmp(key, "ut") || !strcmp(key, "bver"))
+		return 'n';
+	if (!strcmp(key, "vb"))
+		return 'b';
+	if (!strcmp(key, "s") || !strcmp(key, "bs"))
+		return 'S';
+	if (key[0] && key[strlen(key) - 1] == '_')
+		return '_';
+	return 0;
 }
 
 /* Reads the members of record i (at offset roff) into f. */
@@ -64,40 +82,20 @@ static int collect(struct dec *d, size_t i, size_t roff, const json_t *rec, stru
 
 	memset(f, 0, sizeof(*f));
 	json_object_foreach((json_t *)rec, key, v) {
-		size_t off = roff, len = 0;
-		bool number = json_is_number(v);
-		if (number)
-			off = lwj_take_number(&d->cur, &len);
-		const char *want = NULL; /* the JSON type this member must have */
-		if (!strcmp(key, "bn") || !strcmp(key, "n") || !strcmp(key, "u") ||
-		    !strcmp(key, "bu") || !strcmp(key, "vs") || !strcmp(key, "vd") ||
-		    !strcmp(key, "vlo"))
-			want = json_is_string(v) ? NULL : "a string";
-		else if (!strcmp(key, "bt") || !strcmp(key, "t") || !strcmp(key, "v") ||
-		         !strcmp(key, "bv") || !strcmp(key, "ut") || !strcmp(key, "bver"))
-			want = number ? NULL : "a number";
-		else if (!strcmp(key, "vb"))
-			want = json_is_boolean(v) ? NULL : "true or false";
-		else if (!strcmp(key, "s") || !strcmp(key, "bs"))
-			return lw_codec_fail(d->err, roff,
+		size_t off, len;
+		char kind = member_kind(key);
+		if (kind == 'S')
+			return lw_codec_fail(d->j.err, roff,
 			                     "record %zu: sums (\"%s\") are not used by LwM2M", i, key);
-		else if (key[0] && key[strlen(key) - 1] == '_')
-			/* RFC 8428 section 4.4: names ending in '_' must be understood. */
-			return lw_codec_fail(d->err, roff,
+		if (kind == '_')
+			return lw_codec_fail(d->j.err, roff,
 			                     "record %zu: unsupported mandatory field \"%.32s\"", i,
 			                     key);
-		else {
-			/* Unknown fields are ignored (RFC 8428 section 4.4). */
-			if (!number)
-				lwj_skip(&d->cur, v);
+		int rc = lwj_member(&d->j, i, roff, key, v, kind, &off, &len);
+		if (rc)
+			return rc;
+		if (!kind)
 			continue;
-		}
-		if (want) {
-			if (json_is_object(v) || json_is_array(v))
-				off = lwj_take_container(&d->cur);
-			return lw_codec_fail(d->err, off, "record %zu: \"%s\" must be %s", i, key,
-			                     want);
-		}
 		if (!strcmp(key, "bn"))
 			f->bn = v;
 		else if (!strcmp(key, "bt"))
@@ -112,11 +110,11 @@ static int collect(struct dec *d, size_t i, size_t roff, const json_t *rec, stru
 			/* Version 10 is RFC 8428; lower ones are its drafts, a subset. */
 			double ver = json_number_value(v);
 			if (!(ver >= 1 && ver <= 10) || ver != (int)ver)
-				return lw_codec_fail(d->err, off,
+				return lw_codec_fail(d->j.err, off,
 				                     "record %zu: unsupported SenML version %g", i, ver);
 		} else if (is_value_key(key)) {
 			if (f->val)
-				return lw_codec_fail(d->err, roff,
+				return lw_codec_fail(d->j.err, roff,
 				                     "record %zu: more than one value (\"%s\" and \"%s\")",
 				                     i, f->val_key, key);
 			f->val = v;
@@ -128,23 +126,16 @@ static int collect(struct dec *d, size_t i, size_t roff, const json_t *rec, stru
 	return 0;
 }
 
-static int type_mismatch(struct dec *d, size_t i, size_t off, const char *ptext, int mt,
-                         const char *key)
-{
-	return lw_codec_fail(d->err, off, "record %zu: %s is %s in the model, not \"%s\"", i, ptext,
-	                     lw_type_name(mt), key);
-}
-
 static int decode_value(struct dec *d, size_t i, size_t roff, const struct fields *f,
                         lw_record *rec, const char *ptext)
 {
 	const char *k = f->val_key;
 	const json_t *v = f->val;
-	int mt = lwj_model_type(d->m, &rec->path);
+	int mt = lwj_model_type(d->j.m, &rec->path);
 
 	if (!strcmp(k, "v")) {
 		struct lwj_num num;
-		lwj_number(&d->cur, v, f->val_off, f->val_len, &num);
+		lwj_number(&d->j.cur, v, f->val_off, f->val_len, &num);
 		if (d->b.has_bv) {
 			/* RFC 8428 section 4.5.2: the value is the base value plus v.
 			 * LwM2M never sends bv, so plain double arithmetic will do. */
@@ -163,58 +154,30 @@ static int decode_value(struct dec *d, size_t i, size_t roff, const struct field
 			num.u = num.u_ok ? (uint64_t)sum : 0;
 		}
 		if (!isfinite(num.d))
-			return lw_codec_fail(d->err, f->val_off, "record %zu: value out of range", i);
-		const char *why = lwj_number_value(rec, mt, &num);
-		if (why && mt != LW_TYPE_INTEGER && mt != LW_TYPE_UNSIGNED && mt != LW_TYPE_TIME &&
-		    mt != LW_TYPE_FLOAT)
-			return type_mismatch(d, i, f->val_off, ptext, mt, k);
-		if (why)
-			return lw_codec_fail(d->err, f->val_off, "record %zu: %s: %s", i, ptext, why);
-		return 0;
+			return lw_codec_fail(d->j.err, f->val_off, "record %zu: value out of range", i);
+		return lwj_store_number(&d->j, i, f->val_off, rec, mt, k, &num, ptext);
 	}
-	if (!strcmp(k, "vb")) {
-		if (mt != LW_TYPE_BOOLEAN && mt != LW_TYPE_NONE)
-			return type_mismatch(d, i, roff, ptext, mt, k);
-		rec->type = LW_TYPE_BOOLEAN;
-		rec->v.b = json_is_true(v);
-		return 0;
-	}
-	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
-	if (!strcmp(k, "vs")) {
-		if (mt != LW_TYPE_STRING && mt != LW_TYPE_CORELNK && mt != LW_TYPE_NONE)
-			return type_mismatch(d, i, roff, ptext, mt, k);
-		rec->type = mt == LW_TYPE_CORELNK ? LW_TYPE_CORELNK : LW_TYPE_STRING;
-		if (lw_records_set_bytes(d->out, rec, s, len))
-			goto nomem;
-		return 0;
-	}
-	if (!strcmp(k, "vd")) {
-		if (mt != LW_TYPE_OPAQUE && mt != LW_TYPE_NONE)
-			return type_mismatch(d, i, roff, ptext, mt, k);
-		rec->type = LW_TYPE_OPAQUE;
-		int rc = lwj_base64_value(d->out, rec, s, len);
-		if (rc == LW_ENOMEM)
-			goto nomem;
-		if (rc)
-			return lw_codec_fail(d->err, roff, "record %zu: \"vd\" is not base64url", i);
-		return 0;
-	}
-	/* vlo */
-	if (mt != LW_TYPE_OBJLNK && mt != LW_TYPE_NONE)
-		return type_mismatch(d, i, roff, ptext, mt, k);
-	rec->type = LW_TYPE_OBJLNK;
-	if (lwj_objlnk_parse(s, len, &rec->v.l))
-		return lw_codec_fail(d->err, roff,
-		                     "record %zu: \"vlo\" is not an object link \"oid:iid\"", i);
+	if (!strcmp(k, "vb"))
+		return lwj_store_bool(&d->j, i, roff, rec, mt, k, v, ptext);
+	if (!strcmp(k, "vs"))
+		return lwj_store_string(&d->j, i, roff, rec, mt, k, v, ptext);
+	if (!strcmp(k, "vlo"))
+		return lwj_store_objlnk(&d->j, i, roff, rec, mt, k, v, ptext);
+	/* vd */
+	if (mt != LW_TYPE_OPAQUE && mt != LW_TYPE_NONE)
+		return lwj_mismatch(&d->j, i, roff, ptext, mt, k);
+	rec->type = LW_TYPE_OPAQUE;
+	int rc = lwj_base64_value(d->j.out, rec, json_string_value(v), json_string_length(v));
+	if (rc == LW_ENOMEM)
+		return lwj_nomem(&d->j, roff);
+	if (rc)
+		return lw_codec_fail(d->j.err, roff, "record %zu: \"vd\" is not base64url", i);
 	return 0;
-nomem:
-	lw_codec_fail(d->err, roff, "out of memory");
-	return LW_ENOMEM;
 }
 
-static int decode_record(struct dec *d, size_t i, size_t roff, const json_t *rec)
+static int decode_record(struct lwj_dec *jd, size_t i, size_t roff, const json_t *rec)
 {
+	struct dec *d = (struct dec *)jd;
 	struct fields f;
 	int rc = collect(d, i, roff, rec, &f);
 	if (rc)
@@ -232,43 +195,23 @@ static int decode_record(struct dec *d, size_t i, size_t roff, const json_t *rec
 	}
 
 	lw_path path;
-	const char *n = f.n ? json_string_value(f.n) : "";
-	size_t n_len = f.n ? json_string_length(f.n) : 0;
-	const char *why = lwj_name_path(d->b.bn, d->b.bn_len, n, n_len, &path);
-	if (why) {
-		int bl = (int)(d->b.bn_len > 40 ? 40 : d->b.bn_len);
-		int nl = (int)(n_len > 40 ? 40 : n_len);
-		return lw_codec_fail(d->err, roff, "record %zu: name \"%.*s%.*s\": %s", i, bl,
-		                     d->b.bn, nl, n, why);
-	}
 	char ptext[LW_PATH_MAX_TEXT];
-	lw_path_format(&path, ptext, sizeof(ptext));
-	if (d->base && !lw_path_covers(d->base, &path)) {
-		char btext[LW_PATH_MAX_TEXT];
-		lw_path_format(d->base, btext, sizeof(btext));
-		return lw_codec_fail(d->err, roff, "record %zu: %s is outside the target %s", i,
-		                     ptext, btext);
-	}
+	rc = lwj_element_path(jd, i, roff, d->b.bn, d->b.bn_len, f.n ? json_string_value(f.n) : "",
+	                      f.n ? json_string_length(f.n) : 0, &path, ptext);
+	if (rc)
+		return rc;
 	if (f.val && lw_path_depth(&path) < 3)
-		return lw_codec_fail(d->err, roff,
+		return lw_codec_fail(jd->err, roff,
 		                     "record %zu: %s has a value but is not a resource path", i,
 		                     ptext);
 
 	/* RFC 8428 section 4.5.3: time is bt + t. Zero means "now", the same
 	 * as no time at all; values below 2^28 are relative to now, which only
 	 * the receiver knows, so they are kept as they are (README.md). */
-	double time = d->b.bt + (f.t ? json_number_value(f.t) : 0);
-	if (!isfinite(time))
-		return lw_codec_fail(d->err, roff, "record %zu: time out of range", i);
-
-	lw_record *r = lwj_add(d->out, roff, d->err, &rc);
+	lw_record *r = lwj_element_record(jd, i, roff, &path,
+	                                  d->b.bt + (f.t ? json_number_value(f.t) : 0), &rc);
 	if (!r)
 		return rc;
-	r->path = path;
-	if (time != 0) {
-		r->has_time = 1;
-		r->time = time;
-	}
 	if (!f.val)
 		return 0; /* a name alone: LW_TYPE_NONE */
 	return decode_value(d, i, roff, &f, r, ptext);
@@ -277,38 +220,19 @@ static int decode_record(struct dec *d, size_t i, size_t roff, const json_t *rec
 static int senml_json_decode(const lw_model *m, const lw_path *base, const uint8_t *data,
                              size_t len, lw_records *out, struct lw_codec_error *err)
 {
-	struct dec d = {.m = m, .base = base, .out = out, .err = err, .b = {.bn = ""}};
+	struct dec d = {.j = {.m = m, .base = base, .out = out, .err = err, .what = "record"},
+	                .b = {.bn = ""}};
 	int rc;
-	json_t *root = lwj_load(data, len, &d.cur, err, &rc);
+	json_t *root = lwj_load(data, len, &d.j.cur, err, &rc);
 	if (!root)
 		return rc;
 	if (!json_is_array(root)) {
-		size_t at = 0;
-		while (at < len && (data[at] == ' ' || data[at] == '\t' || data[at] == '\r' ||
-		                    data[at] == '\n'))
-			at++;
 		json_decref(root);
-		return lw_codec_fail(err, at, "SenML JSON is an array of records, not an object");
+		return lw_codec_fail(err, lwj_skip_space(data, len),
+		                     "SenML JSON is an array of records, not an object");
 	}
-	lwj_take_container(&d.cur);
-	size_t i;
-	json_t *rec;
-	rc = 0;
-	json_array_foreach(root, i, rec) {
-		if (!json_is_object(rec)) {
-			size_t at = d.cur.pos, n;
-			if (json_is_number(rec))
-				at = lwj_take_number(&d.cur, &n);
-			else if (json_is_array(rec))
-				at = lwj_take_container(&d.cur);
-			rc = lw_codec_fail(err, at, "record %zu is not a JSON object", i);
-			break;
-		}
-		size_t roff = lwj_take_container(&d.cur);
-		rc = decode_record(&d, i, roff, rec);
-		if (rc)
-			break;
-	}
+	lwj_take_container(&d.j.cur);
+	rc = lwj_each_element(&d.j, root, decode_record);
 	json_decref(root);
 	return rc;
 }
@@ -347,6 +271,11 @@ static void put_number(struct enc *e, double d, bool mark_float)
 static int senml_json_encode(const lw_model *m, const lw_path *base, const lw_records *in,
                              lw_buf *out, struct lw_codec_error *err)
 {
+	static const char *const keys[LW_TYPE_CORELNK + 1] = {
+		[LW_TYPE_STRING] = "vs", [LW_TYPE_INTEGER] = "v",  [LW_TYPE_UNSIGNED] = "v",
+		[LW_TYPE_FLOAT] = "v",   [LW_TYPE_BOOLEAN] = "vb", [LW_TYPE_OPAQUE] = "vd",
+		[LW_TYPE_TIME] = "v",    [LW_TYPE_OBJLNK] = "vlo", [LW_TYPE_CORELNK] = "vs",
+	};
 	struct lwj_naming nm;
 	struct enc e = {.b = out};
 	size_t start = out->len;
@@ -403,55 +332,18 @@ static int senml_json_encode(const lw_model *m, const lw_path *base, const lw_re
 			put_text(&e, "\"");
 		}
 
-		char num[32];
-		switch (r->type) {
-		case LW_TYPE_NONE:
-			break;
-		case LW_TYPE_STRING:
-		case LW_TYPE_CORELNK:
-			member(&e, "vs");
-			if (!e.rc && lwj_put_string(out, r->v.s.data, r->v.s.len) == LW_EINVAL) {
-				out->len = start;
-				return lw_codec_fail(err, i, "record %zu (%s): string is not UTF-8", i,
-				                     ptext);
-			}
-			break;
-		case LW_TYPE_INTEGER:
-		case LW_TYPE_TIME:
-			member(&e, "v");
-			snprintf(num, sizeof(num), "%" PRId64, r->v.i);
-			put_text(&e, num);
-			break;
-		case LW_TYPE_UNSIGNED:
-			member(&e, "v");
-			snprintf(num, sizeof(num), "%" PRIu64, r->v.u);
-			put_text(&e, num);
-			break;
-		case LW_TYPE_FLOAT:
-			if (!isfinite(r->v.f)) {
-				out->len = start;
-				return lw_codec_fail(err, i, "record %zu (%s): %g has no JSON form", i,
-				                     ptext, r->v.f);
-			}
-			member(&e, "v");
-			put_number(&e, r->v.f, lwj_model_type(m, &r->path) != LW_TYPE_FLOAT);
-			break;
-		case LW_TYPE_BOOLEAN:
-			member(&e, "vb");
-			put_text(&e, r->v.b ? "true" : "false");
-			break;
-		case LW_TYPE_OPAQUE:
-			member(&e, "vd");
-			if (!e.rc)
-				e.rc = lwj_put_base64(out, r->v.s.data, r->v.s.len, true);
-			break;
-		case LW_TYPE_OBJLNK:
-			member(&e, "vlo");
-			snprintf(num, sizeof(num), "\"%u:%u\"", (unsigned)r->v.l.oid,
-			         (unsigned)r->v.l.iid);
-			put_text(&e, num);
-			break;
+		if (r->type == LW_TYPE_FLOAT && !isfinite(r->v.f)) {
+			out->len = start;
+			return lw_codec_fail(err, i, "record %zu (%s): %g has no JSON form", i, ptext,
+			                     r->v.f);
 		}
+		if (!e.rc) {
+			e.rc = lwj_put_value(out, m, r, keys, !e.first, true, i, start, err);
+			if (e.rc == LW_EINVAL)
+				return e.rc;
+		}
+		if (r->type != LW_TYPE_NONE)
+			e.first = false;
 		if (put_t) {
 			member(&e, "t");
 			put_number(&e, t, false);
@@ -459,12 +351,7 @@ static int senml_json_encode(const lw_model *m, const lw_path *base, const lw_re
 		put_text(&e, "}");
 	}
 	put_text(&e, "]");
-	if (e.rc) {
-		out->len = start;
-		lw_codec_fail(err, 0, "%s", e.rc == LW_ENOSPC ? "output too large" : "out of memory");
-		return e.rc;
-	}
-	return 0;
+	return e.rc ? lwj_output_failed(out, start, e.rc, err) : 0;
 }
 
 const struct lw_codec lw_codec_senml_json = {

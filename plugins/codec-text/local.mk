@@ -3,7 +3,7 @@
 # the unit test also loads the built module (make check builds it first).
 plugin_LTLIBRARIES += plugins/codec-text/codec-text.la
 plugins_codec_text_codec_text_la_SOURCES = plugins/codec-text/text.c plugins/codec-text/text.h \
-	plugins/codec-text/plugin.c
+	plugins/codec-opaque/one_value.h plugins/codec-text/plugin.c
 plugins_codec_text_codec_text_la_LDFLAGS = $(CODEC_MODULE)
 plugins_codec_text_codec_text_la_LIBADD = -lm
 EXTRA_DIST += plugins/codec-text/README.md tests/fuzz/corpus/codec-text

@@ -22,17 +22,7 @@
 
 #include "lwm2m/base64.h"
 #include "lwm2m/error.h"
-
-static int need_resource(const lw_path *base, struct lw_codec_error *err)
-{
-	char pt[LW_PATH_MAX_TEXT];
-	if (lw_path_depth(base) >= 3)
-		return 0;
-	if (lw_path_format(base, pt, sizeof(pt)) < 0)
-		strcpy(pt, "?");
-	return lw_codec_fail(err, 0,
-	                     "text/plain carries one resource value: %s is not a resource", pt);
-}
+#include "../codec-opaque/one_value.h"
 
 /* A byte for a message: 'a' when printable, else "byte 0x0a". */
 static const char *show(uint8_t c, char out[16])
@@ -236,19 +226,14 @@ static int b64_decode(const uint8_t *s, size_t len, uint8_t *out, size_t *n,
 static int text_decode(const lw_model *m, const lw_path *base, const uint8_t *data, size_t len,
                        lw_records *out, struct lw_codec_error *err)
 {
-	int rc = need_resource(base, err);
+	const struct lw_resource_def *rd = NULL;
+	int rc = one_need_resource(base, "text/plain", err);
 	if (rc)
 		return rc;
 	if (len && !data)
 		return lw_codec_fail(err, 0, "no data");
-
-	const struct lw_resource_def *rd = m ? lw_model_resource(m, base->oid, base->rid) : NULL;
-	if (rd && rd->multiple && base->riid == LW_ID_NONE) {
-		char pt[LW_PATH_MAX_TEXT];
-		lw_path_format(base, pt, sizeof(pt));
-		return lw_codec_fail(err, 0,
-		                     "%s has multiple instances: text/plain carries one, name it", pt);
-	}
+	if ((rc = one_single_instance(m, base, "text/plain", &rd, err)))
+		return rc;
 	int type = rd ? rd->type : LW_TYPE_NONE;
 	lw_record tmp;
 	memset(&tmp, 0, sizeof(tmp));
@@ -293,17 +278,9 @@ static int text_decode(const lw_model *m, const lw_path *base, const uint8_t *da
 			return LW_ENOMEM;
 		rc = b64_decode(data, len, bin, &n, err);
 		if (!rc) {
-			lw_record *r = lw_records_add(out);
-			if (!r)
-				rc = out->max_items && out->n >= out->max_items
-				             ? lw_codec_fail(err, 0, "too many records (limit %zu)",
-				                             out->max_items)
-				             : LW_ENOMEM;
-			else {
-				r->path = *base;
-				r->type = LW_TYPE_OPAQUE;
+			lw_record *r = one_add(out, base, LW_TYPE_OPAQUE, err, &rc);
+			if (r)
 				rc = lw_records_set_bytes(out, r, bin, n);
-			}
 		}
 		if (bin != small)
 			free(bin);
@@ -318,14 +295,10 @@ static int text_decode(const lw_model *m, const lw_path *base, const uint8_t *da
 	if (rc)
 		return rc;
 
-	lw_record *r = lw_records_add(out);
-	if (!r) {
-		if (out->max_items && out->n >= out->max_items)
-			return lw_codec_fail(err, 0, "too many records (limit %zu)", out->max_items);
-		return LW_ENOMEM;
-	}
-	*r = tmp;
-	r->type = (uint8_t)type;
+	lw_record *r = one_add(out, base, type, err, &rc);
+	if (!r)
+		return rc;
+	r->v = tmp.v;
 	if (type == LW_TYPE_STRING || type == LW_TYPE_CORELNK)
 		return lw_records_set_bytes(out, r, data, len);
 	return 0;
@@ -334,20 +307,14 @@ static int text_decode(const lw_model *m, const lw_path *base, const uint8_t *da
 static int text_encode(const lw_model *m, const lw_path *base, const lw_records *in, lw_buf *out,
                        struct lw_codec_error *err)
 {
-	char pt[LW_PATH_MAX_TEXT], bt[LW_PATH_MAX_TEXT], num[40];
+	char pt[LW_PATH_MAX_TEXT], num[40];
 	(void)m;
-	int rc = need_resource(base, err);
+	int rc = one_need_resource(base, "text/plain", err);
 	if (rc)
 		return rc;
-	if (in->n != 1)
-		return lw_codec_fail(err, in->n ? 1 : 0,
-		                     "text/plain carries exactly one value (%zu records given)", in->n);
-	const lw_record *r = &in->items[0];
-	if (!lw_path_equal(&r->path, base)) {
-		lw_path_format(&r->path, pt, sizeof(pt));
-		lw_path_format(base, bt, sizeof(bt));
-		return lw_codec_fail(err, 0, "record %s is not the request path %s", pt, bt);
-	}
+	const lw_record *r = one_record(in, base, "text/plain", err, &rc);
+	if (!r)
+		return rc;
 	size_t len0 = out->len;
 	switch (r->type) {
 	case LW_TYPE_INTEGER:

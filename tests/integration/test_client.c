@@ -456,6 +456,24 @@ Test(client, observe_sends_changing_values)
 	free(out);
 }
 
+/* st larger than any change silences the changes; pmax still makes one
+ * notification every 3 s. */
+Test(client, observe_honours_st_and_pmax)
+{
+	start_listening_client();
+	expect_code("put", "/3303/0/5700?pmax=3&st=100", -1, NULL, "2.04");
+	char uri[128];
+	snprintf(uri, sizeof(uri), "coap://127.0.0.1:%d/3303/0/5700", client_port);
+	const char *argv[] = {coap_client(), "-s", "5", "-B", "7", "-m", "get", "-A", "110", uri, NULL};
+	char *out = NULL;
+	cr_assert_eq(lw_run(argv, 15000, &out, NULL), 0);
+	int n = 0;
+	for (const char *p = out; (p = strstr(p, "\"v\":")); p += 4)
+		n++;
+	cr_expect_eq(n, 2, "want the first answer and one pmax notification:\n%s", out);
+	free(out);
+}
+
 Test(client, errors)
 {
 	start_listening_client();
@@ -633,11 +651,21 @@ Test(client, serves_requests_on_its_registration_session)
 	cr_expect_eq(m.code, CODE(2, 5));
 	cr_expect(m.payload_len == 6 && !memcmp(m.payload, "lwm2md", 6));
 
-	/* The Update comes at 3/4 of the lifetime; 4.04 (the server forgot the
-	 * client) makes it register again. */
+	/* Write a new lifetime: the client tells the server in an Update. */
+	static const uint8_t put[] = {0x41, 0x03, 0x12, 0x35, 0xac, 0xb1, '1', 0x01, '0', 0x01,
+	                              '1', 0x10, 0xff, '3', '0'}; /* text "30" */
+	cr_assert(sendto(raw_fd, put, sizeof(put), 0, (struct sockaddr *)&peer, sizeof(peer)) ==
+	          (ssize_t)sizeof(put));
+	raw_recv_any(&m, buf, sizeof(buf), 3000, false);
+	cr_expect_eq(m.mid, 0x1235);
+	cr_expect_eq(m.code, CODE(2, 4), "PUT /1/0/1");
+
+	/* The Update; 4.04 (the server forgot the client) makes it register
+	 * again. */
 	raw_recv(&m, buf, sizeof(buf), 4000);
 	cr_assert_eq(m.code, CODE(0, 2));
 	cr_assert_str_eq(m.uri_path, "rd/x1");
+	cr_expect_str_eq(m.query, "lt=30");
 	raw_ack(&m, CODE(4, 4), NULL, 0);
 	raw_recv(&m, buf, sizeof(buf), 4000);
 	cr_assert_str_eq(m.uri_path, "rd", "no new Register after 4.04");
