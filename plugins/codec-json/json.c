@@ -11,9 +11,7 @@
  * decides, as for SenML (README.md). Members may come in any order ("e"
  * before "bn" is seen in the field), so bn and bt are read first.
  */
-#include <inttypes.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "../codec-senml-json/jsonkit.h"

@@ -201,8 +201,9 @@ const char *lwj_check_record(const lw_path *base, const lw_record *r);
 
 /*
  * Appends "key":value for r (after a ',' when comma), keys[r->type] naming
- * the member; nothing for LW_TYPE_NONE. Floats as lwj_put_double (marked as
- * floats when the model does not call the resource Float), opaque values in
+ * the member; nothing for LW_TYPE_NONE. Floats (finite: the encoders refuse
+ * the others first, each with its own message) as lwj_put_double, marked as
+ * floats when the model does not call the resource Float; opaque values in
  * base64 (url: SenML's base64url). 0, LW_ENOMEM / LW_ENOSPC, or LW_EINVAL
  * after failing record i with "string is not UTF-8" (out back at start).
  */

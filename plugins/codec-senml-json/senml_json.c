@@ -16,7 +16,6 @@
  * one base time (the first record's time) with times relative to it, numbers
  * in their shortest form and opaque values in unpadded base64url.
  */
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

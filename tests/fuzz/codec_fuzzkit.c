@@ -19,6 +19,20 @@ lw_model *fk_model(struct lw_object_def *objects, size_t n)
 	return m;
 }
 
+void fk_two_byte_input(const struct fk_codec *fc, struct lw_object_def *objects,
+                       size_t n_objects, const lw_path *bases, size_t n_bases, bool limits,
+                       const uint8_t *data, size_t size)
+{
+	static lw_model *model;
+	if (!model)
+		model = fk_model(objects, n_objects);
+	if (size < 2)
+		return;
+	const lw_path *base = &bases[data[0] % n_bases];
+	size_t max_items = limits && (data[1] & 2) ? (size_t)(data[1] >> 2) + 1 : 0;
+	fk_round_trip(fc, (data[1] & 1) ? NULL : model, base, max_items, data + 2, size - 2);
+}
+
 #define N LW_ID_NONE
 
 static const struct lw_resource_def cbor_device[] = {

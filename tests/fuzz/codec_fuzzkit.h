@@ -109,6 +109,17 @@ struct fk_codec {
 lw_model *fk_model(struct lw_object_def *objects, size_t n);
 
 /*
+ * The two-byte layout of the TLV and text fuzzers: byte 0 picks one of
+ * bases (modulo n_bases), bit 0 of byte 1 drops the model of objects (built
+ * on the first call: a fuzzer passes the same objects every time) and, with
+ * limits, bit 1 sets a record limit of (byte 1 >> 2) + 1; the rest is the
+ * payload.
+ */
+void fk_two_byte_input(const struct fk_codec *fc, struct lw_object_def *objects,
+                       size_t n_objects, const lw_path *bases, size_t n_bases, bool limits,
+                       const uint8_t *data, size_t size);
+
+/*
  * The input layout, model and request paths two fuzzers of one family
  * share. The first input byte picks a request path from a table of the kit,
  * so the tables' order is part of the corpora: only append.

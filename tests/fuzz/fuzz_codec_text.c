@@ -12,7 +12,6 @@
  * expectation calls abort().
  */
 #include "codec_fuzzkit.h"
-#include "lwm2m/model_int.h"
 #include "../../plugins/codec-text/text.h"
 
 static const struct lw_resource_def all_res[] = {
@@ -40,12 +39,7 @@ static const struct fk_codec text = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static lw_model *model;
-	if (!model)
-		model = fk_model(objects, FK_COUNT(objects));
-	if (size < 2)
-		return 0;
-	const lw_path *base = &bases[data[0] % FK_COUNT(bases)];
-	fk_round_trip(&text, (data[1] & 1) ? NULL : model, base, 0, data + 2, size - 2);
+	fk_two_byte_input(&text, objects, FK_COUNT(objects), bases, FK_COUNT(bases), false, data,
+	                  size);
 	return 0;
 }

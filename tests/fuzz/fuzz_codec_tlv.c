@@ -12,7 +12,6 @@
  * same bytes). Any broken expectation calls abort().
  */
 #include "codec_fuzzkit.h"
-#include "lwm2m/model_int.h"
 #include "../../plugins/codec-tlv/tlv.h"
 
 static const struct lw_resource_def device_res[] = {
@@ -52,14 +51,7 @@ static const struct fk_codec tlv = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static lw_model *model;
-	if (!model)
-		model = fk_model(objects, FK_COUNT(objects));
-	if (size < 2)
-		return 0;
-	const lw_path *base = &bases[data[0] % FK_COUNT(bases)];
-	const lw_model *m = (data[1] & 1) ? NULL : model;
-	size_t max_items = (data[1] & 2) ? (size_t)(data[1] >> 2) + 1 : 0;
-	fk_round_trip(&tlv, m, base, max_items, data + 2, size - 2);
+	fk_two_byte_input(&tlv, objects, FK_COUNT(objects), bases, FK_COUNT(bases), true, data,
+	                  size);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../fuzz/codec_fuzzkit.h"
 #include "helpers.h"
 #include "log.h"
 #include "lwm2m/codecs.h"
@@ -368,30 +369,7 @@ void ck_assert_device_instance(const lw_records *r, const char *prefix)
 
 bool ck_same_record(const lw_record *a, const lw_record *b)
 {
-	if (!lw_path_equal(&a->path, &b->path) || a->type != b->type || a->has_time != b->has_time)
-		return false;
-	if (a->has_time && memcmp(&a->time, &b->time, sizeof(double)) != 0)
-		return false;
-	switch (a->type) {
-	case LW_TYPE_STRING:
-	case LW_TYPE_OPAQUE:
-	case LW_TYPE_CORELNK:
-		return a->v.s.len == b->v.s.len &&
-		       (a->v.s.len == 0 || memcmp(a->v.s.data, b->v.s.data, a->v.s.len) == 0);
-	case LW_TYPE_INTEGER:
-	case LW_TYPE_TIME:
-		return a->v.i == b->v.i;
-	case LW_TYPE_UNSIGNED:
-		return a->v.u == b->v.u;
-	case LW_TYPE_FLOAT: /* bit for bit: -0.0 and NaN payloads too */
-		return memcmp(&a->v.f, &b->v.f, sizeof(double)) == 0;
-	case LW_TYPE_BOOLEAN:
-		return a->v.b == b->v.b;
-	case LW_TYPE_OBJLNK:
-		return a->v.l.oid == b->v.l.oid && a->v.l.iid == b->v.l.iid;
-	default:
-		return true;
-	}
+	return fk_same_record(a, b, 0); /* the fuzzers' comparison, bit for bit */
 }
 
 void ck_assert_same(const lw_records *want, const lw_records *got)
@@ -712,6 +690,14 @@ void ck_plugin_load(struct ck_plugin *p, const char *name)
 	cr_assert_eq(lw_plugins_load(&p->ps, &p->cfg, &p->host, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(lw_plugins_start(&p->ps, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(p->ps.head->desc->name, name);
+}
+
+const struct lw_codec *ck_registered(int format, const char *name)
+{
+	const struct lw_codec *c = lw_codec_by_format(format);
+	cr_assert_not_null(c, "no codec for content format %d", format);
+	cr_assert_eq(lw_codec_by_name(name), c, "codec \"%s\" is not the one of %d", name, format);
+	return c;
 }
 
 void ck_plugin_unload(struct ck_plugin *p)

@@ -205,6 +205,8 @@ struct ck_plugin {
 
 /* Loads and starts BUILDDIR/plugins/NAME/.libs/NAME.so ("codec-tlv"). */
 void ck_plugin_load(struct ck_plugin *p, const char *name);
+/* The codec registered for content format and (the same) under name. */
+const struct lw_codec *ck_registered(int format, const char *name);
 void ck_plugin_unload(struct ck_plugin *p);
 
 #endif

@@ -178,9 +178,7 @@ Test(opaque_plugin, registers_content_format_42)
 {
 	struct ck_plugin pl;
 	ck_plugin_load(&pl, "codec-opaque");
-	const struct lw_codec *c = lw_codec_by_format(LW_CF_OPAQUE);
-	cr_assert_not_null(c);
-	cr_assert_eq(lw_codec_by_name("opaque"), c);
+	const struct lw_codec *c = ck_registered(LW_CF_OPAQUE, "opaque");
 	lw_path b = ck_path("/5/0/0");
 	cr_assert_eq(c->decode(model, &b, (const uint8_t *)"\x00\x01", 2, &recs, &cerr), 0);
 	cr_assert_eq(recs.items[0].v.s.len, 2);

@@ -543,9 +543,7 @@ Test(text_plugin, registers_content_format_0)
 {
 	struct ck_plugin pl;
 	ck_plugin_load(&pl, "codec-text");
-	const struct lw_codec *c = lw_codec_by_format(LW_CF_TEXT);
-	cr_assert_not_null(c);
-	cr_assert_eq(lw_codec_by_name("text"), c);
+	const struct lw_codec *c = ck_registered(LW_CF_TEXT, "text");
 	cr_assert_str_eq(c->media_type, "text/plain");
 	lw_path b = ck_path("/3/0/9");
 	cr_assert_eq(c->decode(model, &b, (const uint8_t *)"100", 3, &recs, &cerr), 0);

@@ -1150,12 +1150,8 @@ Test(tlv_plugin, registers_both_numbers)
 {
 	struct ck_plugin pl;
 	ck_plugin_load(&pl, "codec-tlv");
-	const struct lw_codec *c = lw_codec_by_format(LW_CF_TLV);
-	const struct lw_codec *legacy = lw_codec_by_format(LW_CF_TLV_LEGACY);
-	cr_assert_not_null(c);
-	cr_assert_not_null(legacy);
-	cr_assert_eq(lw_codec_by_name("tlv"), c);
-	cr_assert_eq(lw_codec_by_name("tlv-legacy"), legacy);
+	const struct lw_codec *c = ck_registered(LW_CF_TLV, "tlv");
+	const struct lw_codec *legacy = ck_registered(LW_CF_TLV_LEGACY, "tlv-legacy");
 	cr_assert_eq(legacy->decode, c->decode);
 	size_t n = ck_unhex(server_one_instance, hexbuf, sizeof(hexbuf));
 	lw_path b = ck_path("/1");

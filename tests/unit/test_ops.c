@@ -534,6 +534,29 @@ Test(ops, cancel_by_id)
 	cr_assert_null(lw_registry_find_ep(&oh_reg, "dev10")->ops);
 }
 
+Test(ops, reset_answer_and_detached_callback)
+{
+	reg10();
+	uint64_t a = submit("dev10", LW_OP_READ, "/3/0/0", NULL, -1, 0);
+	struct lw_coap_msg m;
+	oh_parse_sent(-1, &m);
+	uint8_t rst[4] = {0x70, 0, (uint8_t)(m.mid >> 8), (uint8_t)m.mid};
+	oh_input(OH_PORT_A, rst, 4);
+	cr_assert_eq(oh_n_results, 1);
+	cr_assert_eq(oh_results[0].id, a);
+	cr_assert_eq(oh_results[0].status, LW_EPROTO);
+	assert_has(op_event(a)->json, "\"status\":\"reset\"");
+
+	/* A detached operation still ends, with its event only. */
+	uint64_t b = submit("dev10", LW_OP_READ, "/3/0/0", NULL, -1, 0);
+	cr_assert_eq(lw_ops_detach(&oh_ops, b), 0);
+	oh_parse_sent(-1, &m);
+	oh_answer(OH_PORT_A, &m, LW_COAP_CONTENT, LW_CF_TEXT, -1, NULL, "ACME", 4);
+	cr_assert_eq(oh_n_results, 1, "no callback after detach");
+	assert_has(op_event(b)->json, "\"value\":\"ACME\"");
+	cr_assert_eq(lw_ops_detach(&oh_ops, b), LW_ENOENT);
+}
+
 Test(ops, queue_mode_waits_for_an_update)
 {
 	const char *q[] = {"b=UQ", NULL};
