@@ -20,7 +20,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libevent-dev libgnutls28-dev libinih-dev libjansson-dev libsqlite3-dev
-	libcivetweb-dev libcoap3-dev libcoap3-bin libcriterion-dev libxml2-dev libcbor-dev
+	libcivetweb-dev libcoap3-dev libcoap3-bin libcriterion-dev libxml2-dev libcbor-dev libcurl4-gnutls-dev
 	clang libclang-rt-14-dev valgrind procps
 )
 

@@ -156,6 +156,9 @@ typedef void (*lw_coap_response_cb)(void *arg, int status, const struct lw_coap_
  * The engine sets mid and token, copies the encoded message, and calls cb
  * exactly once unless the exchange is cancelled. If handle is not NULL it
  * receives the exchange for lw_coap_cancel(); it is invalid once cb has run.
+ * A body over one block goes out in Block1 chunks and a Block2 answer comes
+ * back whole (RFC 7959, coap/block.h, docs/blockwise.md); for such a
+ * transfer handle is valid only until the first block is answered.
  * Returns 0, LW_EINVAL (type not CON/NON), LW_ENOSPC (too big to encode),
  * LW_ENOMEM, or LW_ECANCELED while the engine shuts down.
  */

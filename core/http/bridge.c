@@ -7,27 +7,115 @@
  * off the queue itself; stopping fails every queued job, so that mg_stop(),
  * which joins CivetWeb's threads, never waits for a loop that has stopped
  * listening.
+ *
+ * A deferred job (an operation on a device) stays on h->deferred after its
+ * loop handler returned; the operation's callback writes the answer and
+ * marks it done. A waiter whose time runs out cannot detach the operation
+ * itself (that is loop state): it flags the job and wakes the loop, which
+ * detaches and releases it; until then the waiter stays, so the callback
+ * never writes into a request that is gone.
  */
 #include "http/http.h"
 
 #include <errno.h>
 #include <event2/event.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "lwm2m/error.h"
+#include "lwm2m/ops.h"
+#include "lwm2m/server.h"
 
-enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED };
+enum { JOB_QUEUED, JOB_RUNNING, JOB_DEFERRED, JOB_DONE, JOB_FAILED, JOB_ABANDONED };
+
+/* Added to a deferred wait: the operation's own timeout answers first. */
+#define DEFER_MARGIN_MS 2000
 
 struct lw_http_job {
 	struct lw_http_req *req;
 	lw_http_loop_fn fn;
 	int state;
 	struct lw_http_job *next;
+	/* deferred */
+	uint64_t op_id;
+	int wait_ms;
+	int give_up; /* the waiter stopped waiting: detach */
+	struct lw_http_job *dnext;
 };
+
+static void unlink_deferred(struct lw_http *h, struct lw_http_job *j)
+{
+	for (struct lw_http_job **pp = &h->deferred; *pp; pp = &(*pp)->dnext)
+		if (*pp == j) {
+			*pp = j->dnext;
+			j->dnext = NULL;
+			return;
+		}
+}
+
+/* Loop thread, under h->mu: detaches what waiters gave up on. */
+static void reap_deferred(struct lw_http *h)
+{
+	struct lw_operations *ops = lw_server_ops(h->d);
+	struct lw_http_job **pp = &h->deferred;
+	while (*pp) {
+		struct lw_http_job *j = *pp;
+		if (!j->give_up) {
+			pp = &j->dnext;
+			continue;
+		}
+		*pp = j->dnext;
+		j->dnext = NULL;
+		if (ops)
+			lw_ops_detach(ops, j->op_id);
+		j->state = JOB_ABANDONED;
+		pthread_cond_broadcast(&h->cv);
+	}
+}
+
+void lw_http_defer(struct lw_http_req *r, uint64_t op_id, int wait_ms)
+{
+	struct lw_http_job *j = r->job;
+	if (!j)
+		return;
+	r->deferred = 1;
+	j->op_id = op_id;
+	j->wait_ms = wait_ms;
+}
+
+void lw_http_finish(struct lw_http_req *r)
+{
+	struct lw_http_job *j = r->job;
+	struct lw_http *h = r->h;
+	if (!j)
+		return;
+	pthread_mutex_lock(&h->mu);
+	r->finished = 1;
+	if (j->state == JOB_DEFERRED) {
+		unlink_deferred(h, j);
+		j->state = JOB_DONE;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+void lw_http_bridge_fail_deferred(struct lw_http *h)
+{
+	struct lw_operations *ops = lw_server_ops(h->d);
+	while (h->deferred) {
+		struct lw_http_job *j = h->deferred;
+		h->deferred = j->dnext;
+		j->dnext = NULL;
+		if (ops)
+			lw_ops_detach(ops, j->op_id);
+		j->state = JOB_FAILED;
+	}
+	pthread_cond_broadcast(&h->cv);
+}
 
 /* The loop side: runs every queued job, in order. */
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -38,6 +126,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
 	pthread_mutex_lock(&h->mu);
+	reap_deferred(h);
 	while (h->q_head && !h->stopping) {
 		struct lw_http_job *j = h->q_head;
 		h->q_head = j->next;
@@ -47,7 +136,13 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 		pthread_mutex_unlock(&h->mu);
 		j->fn(j->req);
 		pthread_mutex_lock(&h->mu);
-		j->state = JOB_DONE;
+		if (j->req->deferred && !j->req->finished) {
+			j->state = JOB_DEFERRED;
+			j->dnext = h->deferred;
+			h->deferred = j;
+		} else {
+			j->state = JOB_DONE;
+		}
 		pthread_cond_broadcast(&h->cv);
 	}
 	pthread_mutex_unlock(&h->mu);
@@ -108,22 +203,32 @@ static void unlink_job(struct lw_http *h, struct lw_http_job *j)
 	}
 }
 
+static void deadline_in(struct timespec *t, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
 int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_req *r)
 {
-	struct lw_http_job j = {r, fn, JOB_QUEUED, NULL};
+	struct lw_http_job j;
+	memset(&j, 0, sizeof(j));
+	j.req = r;
+	j.fn = fn;
+	j.state = JOB_QUEUED;
+	r->job = &j;
 	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	int ms = h->bridge_ms > 0 ? h->bridge_ms : LW_HTTP_BRIDGE_MS;
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&deadline, h->bridge_ms > 0 ? h->bridge_ms : LW_HTTP_BRIDGE_MS);
 
 	pthread_mutex_lock(&h->mu);
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->mu);
+		r->job = NULL;
 		return LW_ECANCELED;
 	}
 	if (h->q_tail)
@@ -134,22 +239,36 @@ int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_re
 	uint64_t one = 1;
 	ssize_t w = write(h->efd, &one, sizeof(one));
 	(void)w; /* a full counter still wakes the loop */
-	int rc = 0;
-	while (j.state != JOB_DONE && j.state != JOB_FAILED) {
+	int rc = 0, waiting_device = 0;
+	while (j.state != JOB_DONE && j.state != JOB_FAILED && j.state != JOB_ABANDONED) {
+		if (j.state == JOB_DEFERRED && !waiting_device) {
+			/* The loop answered "later": now the device's time counts. */
+			waiting_device = 1;
+			deadline_in(&deadline, j.wait_ms + DEFER_MARGIN_MS);
+		}
 		int t = pthread_cond_timedwait(&h->cv, &h->mu, &deadline);
-		if (t == ETIMEDOUT && j.state == JOB_QUEUED) {
+		if (t != ETIMEDOUT)
+			continue;
+		if (j.state == JOB_QUEUED) {
 			unlink_job(h, &j);
 			rc = LW_ETIMEDOUT;
 			atomic_fetch_add(&h->bridge_timeouts, 1);
 			break;
 		}
-		if (t == ETIMEDOUT) {
-			/* Running: the loop is inside fn, which does not block; wait on. */
-			deadline.tv_sec++;
+		if (j.state == JOB_DEFERRED && !j.give_up) {
+			/* Only the loop may detach the operation: ask it, then wait for it. */
+			j.give_up = 1;
+			w = write(h->efd, &one, sizeof(one));
+			(void)w;
 		}
+		/* Running, or a detach asked for: the loop does not block; wait on. */
+		deadline.tv_sec++;
 	}
 	if (!rc && j.state == JOB_FAILED)
 		rc = LW_ECANCELED;
+	if (!rc && j.state == JOB_ABANDONED)
+		rc = LW_ETIMEDOUT;
+	r->job = NULL;
 	pthread_mutex_unlock(&h->mu);
 	return rc;
 }

@@ -42,6 +42,7 @@ struct lw_http {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* a bridge job finished */
 	struct lw_http_job *q_head, *q_tail;
+	struct lw_http_job *deferred; /* jobs whose answer waits for a device */
 	int stopping;
 	int efd;
 	struct event *ev;
@@ -66,6 +67,10 @@ struct lw_http_req {
 	int n_params;
 	json_t *body; /* the parsed JSON body of routes that take one, or NULL */
 
+	/* a deferred answer (bridge.c): set on the loop thread */
+	struct lw_http_job *job;
+	int deferred, finished;
+
 	/* the answer */
 	int status;
 	char *out; /* malloc'd */
@@ -73,7 +78,11 @@ struct lw_http_req {
 	const char *ctype;
 };
 
-/* Runs on the loop thread; must answer through lw_http_reply_* before returning. */
+/*
+ * Runs on the loop thread; answers through lw_http_reply_* before returning,
+ * or calls lw_http_defer() and answers later (still on the loop thread)
+ * followed by lw_http_finish().
+ */
 typedef void (*lw_http_loop_fn)(struct lw_http_req *r);
 /* Runs on the CivetWeb thread and writes the response itself (streams). */
 typedef int (*lw_http_direct_fn)(struct lw_http *h, struct mg_connection *c,
@@ -131,6 +140,29 @@ void lw_http_bridge_free(struct lw_http *h);
  * 0 when it ran, LW_ETIMEDOUT or LW_ECANCELED (shutting down) when not.
  */
 int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_req *r);
+/*
+ * Loop thread, from a loop handler: the answer comes later, from the
+ * callback of operation op_id, which must then call lw_http_finish(). The
+ * CivetWeb thread waits up to wait_ms (plus a margin); when that runs out it
+ * has the loop detach the operation, so that its callback never runs, and
+ * answers 504. Calling it after the callback already answered (an operation
+ * that failed during lw_ops_submit) is harmless.
+ */
+void lw_http_defer(struct lw_http_req *r, uint64_t op_id, int wait_ms);
+/* Loop thread: the deferred answer of r is written; wakes its waiter. */
+void lw_http_finish(struct lw_http_req *r);
+/* Loop thread, while stopping (under h->mu): detaches the operations of every
+ * deferred job and fails the jobs, whose waiters answer 503. */
+void lw_http_bridge_fail_deferred(struct lw_http *h);
+
+/* ---- ops.c: the device-management routes (loop handlers) ---- */
+void lw_http_op_get(struct lw_http_req *r);    /* Read, Discover */
+void lw_http_op_put(struct lw_http_req *r);    /* Write, Write-Attributes */
+void lw_http_op_post(struct lw_http_req *r);   /* Create, Execute, Observe */
+void lw_http_op_delete(struct lw_http_req *r); /* Delete, cancel of an observation */
+void lw_http_op_composite(struct lw_http_req *r);
+void lw_http_op_observations(struct lw_http_req *r);
+void lw_http_op_data(struct lw_http_req *r);
 
 /* ---- metrics.c ---- */
 void lw_http_metrics(struct lw_http_req *r);

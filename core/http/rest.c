@@ -1,7 +1,8 @@
 /*
  * http/rest.c: the REST API's routing table, its JSON helpers and the
  * handlers that answer from core state (they run on the loop thread through
- * the bridge). Route patterns are fixed strings with {} for one path segment,
+ * the bridge). Route patterns are fixed strings with {} for one path segment
+ * (and a final {*} for the rest of the path),
  * matched in table order: a table is easier to read and to check against
  * API.md than a tree of ifs.
  */
@@ -125,6 +126,14 @@ const struct lw_http_route lw_http_routes[] = {
 	{"GET", "/api/v1/clients", 0, clients_list, NULL},
 	{"GET", "/api/v1/clients/{}", 0, client_get, NULL},
 	{"GET", "/api/v1/events", 0, NULL, lw_http_sse_stream},
+	/* Device management (ops.c): the fixed names before the catch-alls. */
+	{"GET", "/api/v1/clients/{}/observations", 0, lw_http_op_observations, NULL},
+	{"GET", "/api/v1/clients/{}/data", 0, lw_http_op_data, NULL},
+	{"POST", "/api/v1/clients/{}/composite", LW_ROUTE_JSON, lw_http_op_composite, NULL},
+	{"GET", "/api/v1/clients/{}/{*}", 0, lw_http_op_get, NULL},
+	{"PUT", "/api/v1/clients/{}/{*}", LW_ROUTE_JSON, lw_http_op_put, NULL},
+	{"POST", "/api/v1/clients/{}/{*}", LW_ROUTE_JSON, lw_http_op_post, NULL},
+	{"DELETE", "/api/v1/clients/{}/{*}", 0, lw_http_op_delete, NULL},
 };
 const size_t lw_http_n_routes = sizeof(lw_http_routes) / sizeof(lw_http_routes[0]);
 
@@ -133,6 +142,17 @@ int lw_http_match(const char *pattern, const char *path, struct lw_http_req *r)
 	int n = 0;
 	const char *p = pattern, *s = path;
 	while (*p && *s) {
+		if (strcmp(p, "{*}") == 0) {
+			/* The rest of the path, slashes and all (an LwM2M path). */
+			size_t len = strlen(s);
+			if (n >= LW_HTTP_MAX_PARAMS || len >= sizeof(r->params[0]))
+				return 0;
+			if (r) {
+				memcpy(r->params[n], s, len + 1);
+				r->n_params = n + 1;
+			}
+			return 1;
+		}
 		if (p[0] == '{' && p[1] == '}') {
 			const char *end = strchr(s, '/');
 			size_t len = end ? (size_t)(end - s) : strlen(s);

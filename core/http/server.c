@@ -156,7 +156,10 @@ static int on_request(struct mg_connection *c, void *arg)
 			goto done; /* it answered on the socket itself */
 		else if (!rt->direct) {
 			int rc = lw_http_bridge_call(h, rt->loop, r);
-			if (rc == LW_ETIMEDOUT)
+			if (rc == LW_ETIMEDOUT && r->deferred)
+				lw_http_reply_error(r, 504, "timeout",
+				                    "the device did not answer in time");
+			else if (rc == LW_ETIMEDOUT)
 				lw_http_reply_error(r, 503, "unavailable",
 				                    "the server is busy: no answer within %d ms",
 				                    h->bridge_ms);
@@ -358,6 +361,7 @@ void lw_http_stop(struct lw_daemon *d)
 	pthread_mutex_lock(&h->mu);
 	h->stopping = 1;
 	lw_http_bridge_fail_all(h);
+	lw_http_bridge_fail_deferred(h);
 	lw_http_sse_close_all(h);
 	/*
 	 * Streams flush what they hold (the "stopping" event) before mg_stop(),

@@ -1,10 +1,10 @@
 # lwm2mctl, the operator's command line, the tests and fuzzer of the records
 # <-> JSON module (core/lwm2m/records_json.c), and the codec benchmark.
 bin_PROGRAMS += lwm2mctl
-lwm2mctl_SOURCES = core/tools/lwm2mctl.c
+lwm2mctl_SOURCES = core/tools/lwm2mctl.c core/tools/rest_client.c core/tools/rest_client.h
 lwm2mctl_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"'
-lwm2mctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-lwm2mctl_LDADD = core/liblwcore.la $(JANSSON_LIBS)
+lwm2mctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCURL_CFLAGS)
+lwm2mctl_LDADD = core/liblwcore.la $(JANSSON_LIBS) $(LIBCURL_LIBS) -lm
 # Export the plugin API (and only it), like lwm2md: codec plugins load into it.
 lwm2mctl_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 
@@ -22,6 +22,16 @@ tests_integration_test_lwm2mctl_CFLAGS = $(TEST_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_test_lwm2mctl_LDADD = tests/integration/libharness.la $(TEST_LIBS) \
 	$(JANSSON_LIBS)
 EXTRA_tests_integration_test_lwm2mctl_DEPENDENCIES = lwm2mctl$(EXEEXT) $(plugin_LTLIBRARIES)
+
+# Runs the built lwm2mctl against the real daemon and the reference client.
+check_PROGRAMS += tests/integration/test-lwm2mctl-rest
+TESTS += tests/integration/test-lwm2mctl-rest
+tests_integration_test_lwm2mctl_rest_SOURCES = tests/integration/test_lwm2mctl_rest.c
+tests_integration_test_lwm2mctl_rest_CFLAGS = $(TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_test_lwm2mctl_rest_LDADD = tests/integration/libharness.la $(TEST_LIBS) \
+	$(JANSSON_LIBS)
+EXTRA_tests_integration_test_lwm2mctl_rest_DEPENDENCIES = lwm2mctl$(EXEEXT) lwm2md$(EXEEXT) \
+	lwm2m-client$(EXEEXT) $(plugin_LTLIBRARIES)
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-records-json

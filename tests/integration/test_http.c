@@ -25,6 +25,7 @@
 
 #include "coap/message.h"
 #include "daemon.h"
+#include "httpc.h"
 
 #define TOKEN "s3cret-test-token"
 
@@ -44,26 +45,11 @@ static void teardown(void)
 
 TestSuite(http, .init = setup, .fini = teardown, .timeout = 30);
 
-/* A TCP port on 127.0.0.1 that was free a moment ago. */
-static int free_tcp_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sin);
-	int port = -1;
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* Starts the daemon with HTTP on a free port; token NULL: none configured. */
 static void start(const char *token)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {
-		http_port = free_tcp_port();
+		http_port = httpc_free_port();
 		cr_assert_gt(http_port, 0);
 		char extra[256];
 		/* Keep-alives every 200 ms so that the stream tests see some quickly. */
@@ -78,110 +64,24 @@ static void start(const char *token)
 	cr_assert_fail("lwm2md did not start:\n%s", log ? log : "(no log)");
 }
 
-static int tcp_connect(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-	                          .sin_port = htons((uint16_t)port),
-	                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int send_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Sends an HTTP/1.1 request; auth NULL leaves the header out. The socket or -1. */
 static int http_send(const char *method, const char *target, const char *auth,
                      const char *more_headers)
 {
-	int fd = tcp_connect(http_port);
-	if (fd < 0)
-		return -1;
-	char req[2048];
-	int n = snprintf(req, sizeof(req),
-	                 "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s%s%s\r\n", method,
-	                 target, http_port, auth ? "Authorization: " : "", auth ? auth : "",
-	                 auth ? "\r\n" : "", more_headers ? more_headers : "");
-	if (send_all(fd, req, (size_t)n) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return httpc_send(http_port, method, target, auth, more_headers, NULL);
 }
 
-/*
- * Reads from fd into buf (appending at *len) until needle shows up, the peer
- * closes (needle NULL), or timeout_ms passes. 0 when found/closed, -1 not.
- */
-static int read_until(int fd, char *buf, size_t cap, size_t *len, const char *needle,
-                      int timeout_ms)
-{
-	uint64_t end = lw_now_ms() + (uint64_t)timeout_ms;
-	for (;;) {
-		buf[*len] = '\0';
-		if (needle && strstr(buf, needle))
-			return 0;
-		uint64_t now = lw_now_ms();
-		if (now >= end || *len + 1 >= cap)
-			return -1;
-		struct pollfd p = {fd, POLLIN, 0};
-		int pr = poll(&p, 1, (int)(end - now));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			return -1;
-		ssize_t n = recv(fd, buf + *len, cap - *len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return needle ? -1 : 0;
-		*len += (size_t)n;
-	}
-}
-
-struct resp {
-	int status;
-	char raw[65536];
-	const char *body;
-};
+#define read_until httpc_read_until
+#define send_all httpc_send_all
+#define tcp_connect httpc_connect
+#define resp httpc_resp
 
 /* One whole request and response (the server closes after each). */
 static void http(struct resp *r, const char *method, const char *target, const char *auth,
                  const char *more_headers)
 {
-	memset(r, 0, sizeof(*r));
-	int fd = http_send(method, target, auth, more_headers);
-	cr_assert_geq(fd, 0, "cannot connect to the HTTP port %d", http_port);
-	size_t len = 0;
-	int rc = read_until(fd, r->raw, sizeof(r->raw), &len, "\r\n\r\n", 5000);
-	cr_assert_eq(rc, 0, "no headers in answer to %s %s:\n%s", method, target, r->raw);
-	cr_assert_eq(sscanf(r->raw, "HTTP/1.1 %d", &r->status), 1, "not HTTP: %s", r->raw);
-	size_t hlen = (size_t)(strstr(r->raw, "\r\n\r\n") + 4 - r->raw);
-	/* Every answer but the event stream says how long it is. */
-	const char *cl = strstr(r->raw, "\r\nContent-Length: ");
-	cr_assert(cl && cl < r->raw + hlen, "no Content-Length:\n%s", r->raw);
-	size_t want = hlen + (size_t)strtoul(cl + 18, NULL, 10);
-	cr_assert_lt(want, sizeof(r->raw));
-	uint64_t end = lw_now_ms() + 5000;
-	while (len < want && lw_now_ms() < end)
-		read_until(fd, r->raw, want + 1, &len, NULL, 100);
-	close(fd);
-	cr_assert_eq(len, want, "short body (%zu of %zu bytes):\n%s", len, want, r->raw);
-	r->body = r->raw + hlen;
+	int rc = httpc_request(r, http_port, method, target, auth, more_headers, NULL, 5000);
+	cr_assert_eq(rc, 0, "%s %s: bad answer:\n%s", method, target, r->raw);
 }
 
 /* The value of a header (case as the server writes it) or NULL. */

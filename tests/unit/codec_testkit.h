@@ -107,7 +107,8 @@ void ck_assert_objlnk_rec(const lw_record *x, const char *path, uint16_t oid, ui
  */
 void ck_assert_device_instance(const lw_records *r, const char *prefix);
 
-/* Same path, type, time and value; floats and times bit for bit. */
+/* Same path, type, time and value; floats and times bit for bit (the
+ * fuzzers' fk_same_record of tests/fuzz/codec_fuzzkit.h, flags 0). */
 bool ck_same_record(const lw_record *a, const lw_record *b);
 /* got holds want's records in want's order. */
 void ck_assert_same(const lw_records *want, const lw_records *got);

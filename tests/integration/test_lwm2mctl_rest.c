@@ -1,0 +1,342 @@
+/*
+ * tests/integration/test_lwm2mctl_rest.c: the built lwm2mctl driving the
+ * real lwm2md over its REST API while the real reference client
+ * (lwm2m-client) is registered as dev1, the way an operator uses it: the
+ * client list, Read of the device object, Observe of the temperature with
+ * changing values, Write, Execute, Create, Delete, Discover, Write-Attributes,
+ * and the failures a script relies on (exit 1 and one line saying why for an
+ * unknown endpoint, a wrong token, a daemon that is down; exit 2 for bad
+ * usage). A command whose REST endpoint the daemon does not serve yet (404
+ * "no such resource", 501) is skipped with a message rather than failed.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#define TOKEN "ctl-test-token-7f3a"
+
+static struct lwd d;
+static int http_port;
+static char url[64];
+static pid_t client_pid;
+static char client_out[400], client_err[400];
+static char *out_text, *err_text;
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+static int free_tcp_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sin);
+	int port = -1;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/*
+ * Runs lwm2mctl with args (NULL-terminated) after --url and, when token is
+ * not NULL, --token. Its exit status; the output is in out_text, err_text.
+ */
+static int ctl_as(const char *token, const char *const *args)
+{
+	char bin[1024];
+	lw_build_path(bin, sizeof(bin), "lwm2mctl");
+	const char *argv[40];
+	int n = 0;
+	argv[n++] = bin;
+	argv[n++] = "--url";
+	argv[n++] = url;
+	if (token) {
+		argv[n++] = "--token";
+		argv[n++] = token;
+	}
+	for (; *args && n < 39; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	free(out_text);
+	free(err_text);
+	out_text = err_text = NULL;
+	int rc = lw_run(argv, 20000, &out_text, &err_text);
+	if (!out_text)
+		out_text = strdup("");
+	if (!err_text)
+		err_text = strdup("");
+	return rc;
+}
+
+#define CTL(...) ctl_as(TOKEN, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Skips the test when the daemon does not serve that endpoint yet. */
+static void skip_if_missing(const char *what)
+{
+	if (strstr(err_text, ": 404 not-found: no such resource") ||
+	    strstr(err_text, ": 501 not-implemented"))
+		cr_skip("%s: the daemon does not serve this REST endpoint yet (%s)", what, err_text);
+}
+
+/* Exit 0, or the test fails showing stderr; skipped when the endpoint is missing. */
+static void expect_ok(int rc, const char *what)
+{
+	if (rc != 0)
+		skip_if_missing(what);
+	cr_assert_eq(rc, 0, "%s: exit %d, stderr: %s", what, rc, err_text);
+}
+
+static void stop_client(void)
+{
+	if (client_pid > 0) {
+		kill(client_pid, SIGTERM);
+		if (lw_wait_timeout(client_pid, 5000) < 0) {
+			kill(client_pid, SIGKILL);
+			lw_wait_timeout(client_pid, 5000);
+		}
+		client_pid = 0;
+	}
+}
+
+static void start_daemon(void)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		http_port = free_tcp_port();
+		cr_assert_gt(http_port, 0);
+		char extra[256];
+		snprintf(extra, sizeof(extra),
+		         "[http]\nbind = 127.0.0.1\nport = %d\nadmin_token = " TOKEN "\n", http_port);
+		struct lwd_opts o = {.extra_conf = extra};
+		if (lwd_start(&d, &o) == 0) {
+			snprintf(url, sizeof(url), "http://127.0.0.1:%d", http_port);
+			return;
+		}
+	}
+	char *log = lw_slurp(d.err);
+	cr_assert_fail("lwm2md did not start:\n%s", log ? log : "(no log)");
+}
+
+/* Starts the reference client as dev1 and waits until lwm2mctl lists it. */
+static void start_client(void)
+{
+	char bin[1024], uri[64];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(uri, sizeof(uri), "coap://127.0.0.1:%d", d.port);
+	const char *argv[] = {bin, "-u", uri, "-n", "dev1", NULL};
+	client_pid = lw_spawn(argv, client_out, client_err);
+	cr_assert(client_pid > 0, "cannot start %s", bin);
+	uint64_t end = lw_now_ms() + 10000;
+	while (lw_now_ms() < end) {
+		if (CTL("clients") == 0 && strstr(out_text, "dev1"))
+			return;
+		usleep(50 * 1000);
+	}
+	cr_assert_fail("dev1 did not show up in \"lwm2mctl clients\": %s%s\nclient: %s", out_text,
+	               err_text, lw_slurp(client_err));
+}
+
+static void setup(void)
+{
+	unsetenv("LWM2MD_ADMIN_TOKEN");
+	unsetenv("LWM2MD_URL");
+	unsetenv("LWM2MD_TOKEN");
+	cr_assert_eq(lwd_init(&d), 0);
+	snprintf(client_out, sizeof(client_out), "%s/client.out", d.dir);
+	snprintf(client_err, sizeof(client_err), "%s/client.err", d.dir);
+	start_daemon();
+	start_client();
+}
+
+static void teardown(void)
+{
+	stop_client();
+	lwd_cleanup(&d);
+	free(out_text);
+	free(err_text);
+	out_text = err_text = NULL;
+}
+
+TestSuite(ctl_rest, .init = setup, .fini = teardown, .timeout = 30);
+
+/* The one line of a failure: "lwm2mctl: ...\n" and nothing else. */
+static void expect_one_line(const char *needle)
+{
+	cr_expect_eq(lw_count_lines(err_text), 1, "not one line: %s", err_text);
+	cr_expect(strncmp(err_text, "lwm2mctl: ", 10) == 0, "stderr: %s", err_text);
+	cr_expect(strstr(err_text, needle), "\"%s\" not in: %s", needle, err_text);
+}
+
+/* The line of out_text that starts with prefix (a static copy), or NULL. */
+static const char *line_starting(const char *prefix)
+{
+	static char line[1024];
+	for (const char *p = out_text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (strncmp(p, prefix, strlen(prefix)) == 0 && n < sizeof(line)) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			return line;
+		}
+		p = nl ? nl + 1 : p + n;
+	}
+	return NULL;
+}
+
+Test(ctl_rest, clients_lists_dev1_as_table_and_json)
+{
+	cr_assert_eq(CTL("clients"), 0, "%s", err_text);
+	cr_expect(strncmp(out_text, "ENDPOINT", 8) == 0, "no header: %s", out_text);
+	const char *l = line_starting("dev1 ");
+	cr_assert(l, "no dev1 row: %s", out_text);
+	cr_expect(strstr(l, "127.0.0.1:"), "no address in: %s", l);
+	cr_expect(strstr(l, " U "), "no binding in: %s", l);
+
+	cr_assert_eq(CTL("clients", "--json"), 0, "%s", err_text);
+	cr_expect(strstr(out_text, "\"endpoint\": \"dev1\""), "%s", out_text);
+
+	/* The filter is the server's ?q=. */
+	cr_assert_eq(CTL("clients", "--q", "nomatch"), 0, "%s", err_text);
+	cr_expect_null(strstr(out_text, "dev1"), "%s", out_text);
+
+	cr_assert_eq(CTL("client", "dev1"), 0, "%s", err_text);
+	cr_expect(strstr(out_text, "endpoint") && strstr(out_text, "dev1"), "%s", out_text);
+	cr_expect(strstr(out_text, "/3/0"), "no object list: %s", out_text);
+}
+
+Test(ctl_rest, read_prints_the_device_object)
+{
+	expect_ok(CTL("read", "dev1", "/3/0"), "read /3/0");
+	const char *l = line_starting("/3/0/0 ");
+	cr_assert(l, "no /3/0/0 row: %s", out_text);
+	cr_expect(strstr(l, "string") && strstr(l, "lwm2md"), "manufacturer row: %s", l);
+	l = line_starting("/3/0/2 ");
+	cr_assert(l, "no /3/0/2 row: %s", out_text);
+	cr_expect(strstr(l, "dev1"), "serial number row: %s", l);
+
+	expect_ok(CTL("read", "dev1", "/3/0/1", "--json", "--format", "senml-json"), "read --json");
+	cr_expect(strstr(out_text, "\"lwm2m-client\""), "%s", out_text);
+	cr_expect(strstr(out_text, "\"records\""), "%s", out_text);
+}
+
+/* The VALUE of each "TIME PATH VALUE" line for path. */
+static int values_of(const char *path, double *v, int max)
+{
+	int n = 0;
+	for (char *p = out_text; p && *p && n < max;) {
+		char t[64], pp[64];
+		double x;
+		if (sscanf(p, "%63s %63s %lf", t, pp, &x) == 3 && strcmp(pp, path) == 0)
+			v[n++] = x;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return n;
+}
+
+Test(ctl_rest, observe_prints_changing_temperatures)
+{
+	/* A notification at most every second, so two come quickly. */
+	expect_ok(CTL("attrs", "dev1", "/3303/0/5700", "pmin=0", "pmax=1"), "attrs");
+	uint64_t t0 = lw_now_ms();
+	expect_ok(CTL("observe", "dev1", "/3303/0/5700", "--count", "3"), "observe");
+	cr_expect_lt(lw_now_ms() - t0, 15000u);
+	double v[8];
+	int n = values_of("/3303/0/5700", v, 8);
+	/* The first value, then three notifications. */
+	cr_assert_eq(n, 4, "expected 4 value lines:\n%s", out_text);
+	int changes = 0;
+	for (int i = 1; i < n; i++) {
+		cr_expect(v[i] > 10 && v[i] < 35, "not a temperature: %g", v[i]);
+		changes += v[i] != v[i - 1];
+	}
+	cr_expect_gt(changes, 0, "the temperature never changed:\n%s", out_text);
+	/* Cancelled at the end: the daemon keeps no observation of that path. */
+	expect_ok(CTL("observations", "dev1"), "observations");
+	cr_expect_null(strstr(out_text, "/3303/0/5700"), "still observed: %s", out_text);
+}
+
+Test(ctl_rest, write_then_read_back)
+{
+	/* /1/0/1 lifetime, an integer: the text becomes a number. */
+	expect_ok(CTL("write", "dev1", "/1/0/1", "120"), "write");
+	expect_ok(CTL("read", "dev1", "/1/0/1"), "read back");
+	const char *l = line_starting("/1/0/1 ");
+	cr_assert(l && strstr(l, " 120 "), "lifetime not written: %s", out_text);
+
+	/* A string resource takes digits as a string: /3/0/15 timezone. */
+	expect_ok(CTL("write", "dev1", "/3/0/15", "Europe/Paris", "--mode", "update"), "write str");
+	expect_ok(CTL("read", "dev1", "/3/0/15"), "read back");
+	l = line_starting("/3/0/15 ");
+	cr_assert(l && strstr(l, "Europe/Paris"), "timezone not written: %s", out_text);
+}
+
+Test(ctl_rest, exec_discover_create_delete)
+{
+	/* Reset Error Code. */
+	expect_ok(CTL("exec", "dev1", "/3/0/5"), "exec");
+
+	expect_ok(CTL("discover", "dev1", "/3/0"), "discover");
+	cr_expect(line_starting("/3/0/0"), "no /3/0/0 link: %s", out_text);
+
+	char file[400];
+	snprintf(file, sizeof(file), "%s/inst.json", d.dir);
+	cr_assert_eq(lw_write_file(file, "{\"records\": [{\"path\": \"/3303/7/5700\", "
+	                                 "\"type\": \"float\", \"value\": 19.5}]}"),
+	             0);
+	expect_ok(CTL("create", "dev1", "/3303", "--records", file), "create");
+	expect_ok(CTL("read", "dev1", "/3303/7/5700"), "read created");
+	cr_expect(line_starting("/3303/7/5700 "), "%s", out_text);
+	expect_ok(CTL("delete", "dev1", "/3303/7"), "delete");
+	cr_expect_eq(CTL("read", "dev1", "/3303/7"), 1, "read after delete: %s", out_text);
+	expect_one_line("404");
+}
+
+Test(ctl_rest, errors_are_one_line_with_exit_1)
+{
+	/* An endpoint that is not registered. */
+	int rc = CTL("read", "nosuch", "/3/0");
+	skip_if_missing("read");
+	cr_expect_eq(rc, 1);
+	expect_one_line("lwm2mctl: read nosuch /3/0: 404 ");
+	cr_expect(strstr(err_text, "nosuch"), "%s", err_text);
+
+	cr_expect_eq(CTL("client", "nosuch"), 1);
+	expect_one_line("client nosuch: 404 not-found");
+
+	/* A wrong token, and none. */
+	cr_expect_eq(ctl_as("wrong", (const char *const[]){"clients", NULL}), 1);
+	expect_one_line("clients: 401 unauthorized");
+	cr_expect_eq(ctl_as(NULL, (const char *const[]){"clients", NULL}), 1);
+	expect_one_line("401");
+
+	/* The token from a file. */
+	char file[400];
+	snprintf(file, sizeof(file), "%s/token", d.dir);
+	cr_assert_eq(lw_write_file(file, TOKEN "\n"), 0);
+	cr_expect_eq(ctl_as(NULL, (const char *const[]){"clients", "--token-file", file, NULL}), 0,
+	             "%s", err_text);
+
+	/* Bad usage: exit 2. */
+	cr_expect_eq(CTL("read", "dev1"), 2);
+	cr_expect_eq(CTL("read", "dev1", "3/x"), 2);
+	cr_expect_eq(CTL("attrs", "dev1", "/3/0/9", "bogus=1"), 2);
+	cr_expect_eq(CTL("write", "dev1", "/1/0/1"), 2);
+
+	/* The daemon down: nothing listens on its port any more. */
+	stop_client();
+	cr_assert_eq(lwd_stop(&d) >= 0, 1);
+	cr_expect_eq(CTL("clients"), 1);
+	expect_one_line("cannot reach http://127.0.0.1:");
+	cr_expect(strstr(err_text, "Connection refused"), "%s", err_text);
+}

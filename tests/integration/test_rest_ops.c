@@ -1,0 +1,365 @@
+/*
+ * tests/integration/test_rest_ops.c: the device-management routes of the
+ * REST API end to end: the real daemon, the real reference client
+ * (lwm2m-client) registered to it, and raw HTTP requests (httpc.c). Each test
+ * checks what the device really holds, by reading back what it wrote.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "httpc.h"
+
+#define TOKEN "rest-ops-token"
+#define AUTH "Bearer " TOKEN
+
+static struct lwd d;
+static int http_port;
+static pid_t client_pid;
+static char client_out[300], client_err[300];
+
+static void stop_client(void)
+{
+	if (client_pid <= 0)
+		return;
+	kill(client_pid, SIGTERM);
+	if (lw_wait_timeout(client_pid, 5000) < 0) {
+		kill(client_pid, SIGKILL);
+		lw_wait_timeout(client_pid, 5000);
+	}
+	client_pid = 0;
+}
+
+static void setup(void)
+{
+	cr_assert_eq(lwd_init(&d), 0);
+	unsetenv("LWM2MD_ADMIN_TOKEN");
+	snprintf(client_out, sizeof(client_out), "%s/client.out", d.dir);
+	snprintf(client_err, sizeof(client_err), "%s/client.err", d.dir);
+}
+
+static void teardown(void)
+{
+	stop_client();
+	lwd_cleanup(&d);
+}
+
+TestSuite(rest_ops, .init = setup, .fini = teardown, .timeout = 30);
+
+static void start_daemon(void)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		http_port = httpc_free_port();
+		cr_assert_gt(http_port, 0);
+		char extra[256];
+		snprintf(extra, sizeof(extra),
+		         "[http]\nbind = 127.0.0.1\nport = %d\nadmin_token = " TOKEN "\n"
+		         "sse_keepalive_ms = 200\n",
+		         http_port);
+		struct lwd_opts o = {.extra_conf = extra};
+		if (lwd_start(&d, &o) == 0)
+			return;
+	}
+	cr_assert_fail("lwm2md did not start:\n%s", lw_slurp(d.err));
+}
+
+static void http(struct httpc_resp *r, const char *method, const char *target, const char *body)
+{
+	int rc = httpc_request(r, http_port, method, target, AUTH, NULL, body, 15000);
+	cr_assert_eq(rc, 0, "%s %s: no whole answer:\n%s", method, target, r->raw);
+}
+
+static json_t *json_body(const struct httpc_resp *r)
+{
+	json_error_t e;
+	json_t *j = json_loads(r->body, 0, &e);
+	cr_assert(j, "not JSON (%s): %s", e.text, r->body);
+	return j;
+}
+
+/* Starts lwm2m-client as ep (extra: more arguments) and waits for the list. */
+static void start_client(const char *ep, const char *const *extra)
+{
+	char bin[1024], uri[64];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(uri, sizeof(uri), "coap://127.0.0.1:%d", d.port);
+	const char *argv[24] = {bin, "-u", uri, "-n", ep};
+	int n = 5;
+	for (; extra && *extra && n < 22; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	client_pid = lw_spawn(argv, client_out, client_err);
+	cr_assert_gt(client_pid, 0);
+	char want[128];
+	snprintf(want, sizeof(want), "\"endpoint\":\"%s\"", ep);
+	uint64_t end = lw_now_ms() + 10000;
+	struct httpc_resp r;
+	do {
+		http(&r, "GET", "/api/v1/clients", NULL);
+		if (strstr(r.body, want))
+			return;
+		usleep(50000);
+	} while (lw_now_ms() < end);
+	cr_assert_fail("%s never registered:\n%s\n%s", ep, lw_slurp(client_err), r.body);
+}
+
+/* The record at path in an answer's "records", or NULL. */
+static json_t *record(json_t *answer, const char *path)
+{
+	size_t i;
+	json_t *rec;
+	json_array_foreach(json_object_get(answer, "records"), i, rec) {
+		if (strcmp(json_string_value(json_object_get(rec, "path")), path) == 0)
+			return rec;
+	}
+	return NULL;
+}
+
+static void expect_error(const struct httpc_resp *r, int status, const char *code)
+{
+	cr_expect_eq(r->status, status, "status %d, wanted %d: %s", r->status, status, r->body);
+	json_t *j = json_body(r);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "error")), code, "%s", r->body);
+	cr_expect(json_is_string(json_object_get(j, "message")), "%s", r->body);
+	json_decref(j);
+}
+
+Test(rest_ops, read_write_execute)
+{
+	start_daemon();
+	start_client("dev1", NULL);
+	struct httpc_resp r;
+
+	http(&r, "GET", "/api/v1/clients/dev1/3/0", NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	json_t *j = json_body(&r);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "status")), "2.05");
+	json_t *rec = record(j, "/3/0/0");
+	cr_assert(rec, "no /3/0/0 in %s", r.body);
+	cr_expect_str_eq(json_string_value(json_object_get(rec, "value")), "lwm2md");
+	cr_expect_str_eq(json_string_value(json_object_get(rec, "type")), "string");
+	rec = record(j, "/3/0/2");
+	cr_expect(rec && strcmp(json_string_value(json_object_get(rec, "value")), "dev1") == 0,
+	          "serial number: %s", r.body);
+	json_decref(j);
+
+	/* Every format the client writes gives the same records. */
+	static const char *const fmts[] = {"tlv", "senml-json", "senml-cbor", "lwm2m-cbor"};
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		char target[128];
+		snprintf(target, sizeof(target), "/api/v1/clients/dev1/3/0?format=%s&timeout=5",
+		         fmts[i]);
+		http(&r, "GET", target, NULL);
+		cr_assert_eq(r.status, 200, "%s: %s", fmts[i], r.body);
+		j = json_body(&r);
+		rec = record(j, "/3/0/1");
+		cr_expect(rec && strcmp(json_string_value(json_object_get(rec, "value")),
+		                        "lwm2m-client") == 0,
+		          "%s: %s", fmts[i], r.body);
+		json_decref(j);
+	}
+	http(&r, "GET", "/api/v1/clients/dev1/3/0/0?format=text", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"value\":\"lwm2md\""), "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/dev1/3/0?format=klingon", NULL);
+	expect_error(&r, 400, "bad-request");
+
+	/* Write the lifetime, read it back. */
+	http(&r, "PUT", "/api/v1/clients/dev1/1/0/1", "{\"value\": 120}");
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"status\":\"2.04\""), "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/dev1/1/0/1", NULL);
+	j = json_body(&r);
+	rec = record(j, "/1/0/1");
+	cr_expect(rec && json_integer_value(json_object_get(rec, "value")) == 120, "%s", r.body);
+	json_decref(j);
+	/* Partial update with records. */
+	http(&r, "PUT", "/api/v1/clients/dev1/1/0?mode=update",
+	     "{\"records\": [{\"path\": \"/1/0/1\", \"type\": \"integer\", \"value\": 150}]}");
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/dev1/1/0/1", NULL);
+	cr_expect(strstr(r.body, "\"value\":150"), "%s", r.body);
+
+	/* Bad requests never reach the device. */
+	http(&r, "PUT", "/api/v1/clients/dev1/1/0/1", "{\"value\": \"soon\"}");
+	expect_error(&r, 400, "bad-value");
+	http(&r, "PUT", "/api/v1/clients/dev1/1/0/1", "{\"value\": 12");
+	expect_error(&r, 400, "bad-request");
+	http(&r, "PUT", "/api/v1/clients/dev1/1/0/1?mode=sideways", "{\"value\": 12}");
+	expect_error(&r, 400, "bad-request");
+	http(&r, "GET", "/api/v1/clients/dev1/3/x", NULL);
+	expect_error(&r, 400, "bad-path");
+
+	/* Execute: Reboot logs on the client. */
+	http(&r, "POST", "/api/v1/clients/dev1/3/0/4", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"status\":\"2.04\""), "%s", r.body);
+
+	/* Errors of the device keep its code. */
+	http(&r, "GET", "/api/v1/clients/dev1/3/7", NULL);
+	cr_expect_eq(r.status, 404, "%s", r.body);
+	cr_expect(strstr(r.body, "\"status\":\"4.04\""), "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/dev1/0/0", NULL);
+	cr_expect_eq(r.status, 403, "Security from a DM server: %s", r.body);
+	cr_expect(strstr(r.body, "\"status\":\"4.01\""), "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/nobody/3/0", NULL);
+	expect_error(&r, 404, "not-registered");
+
+	http(&r, "GET", "/api/v1/clients/dev1/data?path=/3303/0/5700", NULL);
+	expect_error(&r, 501, "not-implemented");
+	stop_client();
+}
+
+Test(rest_ops, create_delete_discover_attributes)
+{
+	start_daemon();
+	start_client("dev1", NULL);
+	struct httpc_resp r;
+
+	http(&r, "POST", "/api/v1/clients/dev1/3303",
+	     "{\"records\": [{\"path\": \"/3303/1/5701\", \"type\": \"string\", \"value\": \"K\"}]}");
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	json_t *j = json_body(&r);
+	const char *loc = json_string_value(json_object_get(j, "location"));
+	cr_assert(loc && strncmp(loc, "/3303/", 6) == 0 && strcmp(loc, "/3303/0") != 0, "%s",
+	          r.body);
+	char target[128];
+	snprintf(target, sizeof(target), "/api/v1/clients/dev1%s", loc);
+	json_decref(j);
+	http(&r, "GET", target, NULL);
+	cr_expect_eq(r.status, 200, "the new instance: %s", r.body);
+	http(&r, "DELETE", target, NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"status\":\"2.02\""), "%s", r.body);
+	http(&r, "GET", target, NULL);
+	cr_expect_eq(r.status, 404, "deleted: %s", r.body);
+	http(&r, "POST", "/api/v1/clients/dev1/3303", "{}");
+	expect_error(&r, 400, "bad-request");
+
+	http(&r, "GET", "/api/v1/clients/dev1/3/0/discover", NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	j = json_body(&r);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "status")), "2.05");
+	size_t i;
+	json_t *l;
+	int seen = 0;
+	json_array_foreach(json_object_get(j, "links"), i, l) {
+		const char *p = json_string_value(json_object_get(l, "path"));
+		cr_expect(json_is_object(json_object_get(l, "attributes")), "%s", r.body);
+		if (p && strcmp(p, "/3/0/0") == 0)
+			seen = 1;
+	}
+	cr_expect(seen, "no /3/0/0 link: %s", r.body);
+	json_decref(j);
+
+	http(&r, "PUT", "/api/v1/clients/dev1/3303/0/5700/attributes",
+	     "{\"pmin\": 1, \"pmax\": 30, \"st\": 0.5}");
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"status\":\"2.04\""), "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/dev1/3303/0/5700/discover", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"pmax\":30"), "the attribute was not stored: %s", r.body);
+	http(&r, "PUT", "/api/v1/clients/dev1/3303/0/5700/attributes", "{\"often\": 1}");
+	expect_error(&r, 400, "bad-request");
+	stop_client();
+}
+
+/* Reads SSE frames from fd until n notification events for path arrived. */
+static int notifications(int fd, char *buf, size_t cap, size_t *len, int n, int timeout_ms)
+{
+	uint64_t end = lw_now_ms() + (uint64_t)timeout_ms;
+	for (;;) {
+		int count = 0;
+		for (const char *p = buf; (p = strstr(p, "event: notification\n")); p++)
+			count++;
+		if (count >= n)
+			return count;
+		if (lw_now_ms() >= end)
+			return count;
+		httpc_read_until(fd, buf, cap, len, NULL, 200);
+	}
+}
+
+Test(rest_ops, observe_and_events)
+{
+	start_daemon();
+	start_client("dev1", NULL);
+	struct httpc_resp r;
+	int ev = httpc_send(http_port, "GET", "/api/v1/events?ep=dev1", AUTH, NULL, NULL);
+	cr_assert_geq(ev, 0);
+	static char buf[65536];
+	size_t len = 0;
+	cr_assert_eq(httpc_read_until(ev, buf, sizeof(buf), &len, "event stream\n\n", 3000), 0);
+
+	http(&r, "PUT", "/api/v1/clients/dev1/3303/0/5700/attributes", "{\"pmin\": 0, \"pmax\": 1}");
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	http(&r, "POST", "/api/v1/clients/dev1/3303/0/5700/observe", NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	json_t *j = json_body(&r);
+	cr_expect(json_is_number(json_object_get(record(j, "/3303/0/5700"), "value")), "%s",
+	          r.body);
+	json_decref(j);
+
+	http(&r, "GET", "/api/v1/clients/dev1/observations", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "/3303/0/5700"), "%s", r.body);
+
+	int n = notifications(ev, buf, sizeof(buf), &len, 3, 8000);
+	cr_expect_geq(n, 2, "notifications on the stream: %d\n%s", n, buf);
+	/* The values change over time: two of them differ. */
+	double first = 0;
+	int differ = 0, values = 0;
+	for (const char *p = buf; (p = strstr(p, "event: notification\n")); p++) {
+		const char *v = strstr(p, "\"value\":");
+		if (!v)
+			continue;
+		double x = strtod(v + 8, NULL);
+		if (values++ == 0)
+			first = x;
+		else if (x != first)
+			differ = 1;
+	}
+	cr_expect(differ, "the values never changed:\n%s", buf);
+
+	http(&r, "DELETE", "/api/v1/clients/dev1/3303/0/5700/observe", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/dev1/observations", NULL);
+	cr_expect(!strstr(r.body, "/3303/0/5700"), "still observed: %s", r.body);
+	http(&r, "DELETE", "/api/v1/clients/dev1/3303/0/5700/observe", NULL);
+	cr_expect_eq(r.status, 404, "no observation left: %s", r.body);
+
+	/* The operations went to the stream too. */
+	len = strlen(buf);
+	cr_expect_eq(httpc_read_until(ev, buf, sizeof(buf), &len, "event: operation\n", 2000), 0,
+	             "no operation event:\n%s", buf);
+	close(ev);
+	stop_client();
+}
+
+Test(rest_ops, composite)
+{
+	start_daemon();
+	start_client("dev1", NULL);
+	struct httpc_resp r;
+	http(&r, "POST", "/api/v1/clients/dev1/composite",
+	     "{\"op\": \"read\", \"paths\": [\"/3/0/0\", \"/1/0/1\"]}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	json_t *j = json_body(&r);
+	cr_expect(record(j, "/3/0/0") && record(j, "/1/0/1"), "%s", r.body);
+	json_decref(j);
+	http(&r, "POST", "/api/v1/clients/dev1/composite",
+	     "{\"op\": \"write\", \"records\": [{\"path\": \"/1/0/1\", \"type\": \"integer\", "
+	     "\"value\": 200}]}");
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/dev1/1/0/1", NULL);
+	cr_expect(strstr(r.body, "\"value\":200"), "%s", r.body);
+	http(&r, "POST", "/api/v1/clients/dev1/composite", "{\"op\": \"dance\"}");
+	expect_error(&r, 400, "bad-request");
+	stop_client();
+}
