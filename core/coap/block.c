@@ -114,6 +114,7 @@ struct b2_xfer {
 	uint64_t deadline;
 	lw_coap_response_cb cb;
 	void *arg;
+	struct lw_coap_exchange **slot; /* the caller's handle, or NULL */
 	uint8_t etag[8];
 	uint8_t etag_len, has_etag;
 	uint8_t opt[4];
@@ -122,13 +123,20 @@ struct b2_xfer {
 
 static void b2_cb(void *arg, int status, const struct lw_coap_msg *resp);
 
-static void b2_end(struct b2_xfer *x, int status, const struct lw_coap_msg *resp)
+static void b2_free(struct b2_xfer *x)
 {
-	x->cb(x->arg, status, resp);
 	lw_coap_peer_release(x->peer);
 	free(x->tmpl);
 	free(x->body);
 	free(x);
+}
+
+static void b2_end(struct b2_xfer *x, int status, const struct lw_coap_msg *resp)
+{
+	if (x->slot)
+		*x->slot = NULL;
+	x->cb(x->arg, status, resp);
+	b2_free(x);
 }
 
 /* Checks one block of the answer and appends it. 0, LW_EPROTO or LW_ENOSPC. */
@@ -177,7 +185,7 @@ static int b2_next(struct b2_xfer *x, uint8_t szx)
 		return LW_EPROTO;
 	struct lw_coap_block b = {.num = (uint32_t)(x->len / szx_size(szx)), .more = 0, .szx = szx};
 	add_opt(&x->m, LW_COAP_OPT_BLOCK2, x->opt, put_uint(x->opt, lw_coap_block_value(&b)));
-	return lw_coap_request(x->e, x->peer, &x->m, (uint32_t)left, b2_cb, x, NULL);
+	return lw_coap_request(x->e, x->peer, &x->m, (uint32_t)left, b2_cb, x, x->slot);
 }
 
 /* The answer is complete: one response with the whole body. */
@@ -212,7 +220,8 @@ static void b2_cb(void *arg, int status, const struct lw_coap_msg *resp)
 
 int lw_coap_block2_takeover(struct lw_coap_engine *e, struct lw_coap_peer *peer,
                             const uint8_t *req, size_t req_len, const struct lw_coap_msg *resp,
-                            uint64_t deadline, lw_coap_response_cb cb, void *arg)
+                            uint64_t deadline, lw_coap_response_cb cb, void *arg,
+                            struct lw_coap_exchange **slot)
 {
 	struct lw_coap_block b;
 	if (!cb || cb == b2_cb || LW_COAP_CLASS(resp->code) != 2)
@@ -235,6 +244,7 @@ int lw_coap_block2_takeover(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 	x->deadline = deadline;
 	x->cb = cb;
 	x->arg = arg;
+	x->slot = slot;
 	lw_coap_peer_hold(peer);
 	const struct lw_coap_option *etag = lw_coap_find(resp, LW_COAP_OPT_ETAG);
 	if (etag && etag->len <= sizeof(x->etag)) {
@@ -283,22 +293,30 @@ struct b1_xfer {
 	uint64_t deadline;
 	lw_coap_response_cb cb;
 	void *arg;
+	struct lw_coap_exchange **slot; /* the caller's handle, or NULL */
 	uint8_t opt[4], size1[4];
 	struct lw_coap_msg m;
 };
 
 static void b1_cb(void *arg, int status, const struct lw_coap_msg *resp);
 
-static void b1_end(struct b1_xfer *x, int status, const struct lw_coap_msg *resp)
+static void b1_free(struct b1_xfer *x)
 {
-	x->cb(x->arg, status, resp);
 	lw_coap_peer_release(x->peer);
 	free(x->tmpl);
 	free(x->body);
 	free(x);
 }
 
-static int b1_send(struct b1_xfer *x, struct lw_coap_exchange **handle)
+static void b1_end(struct b1_xfer *x, int status, const struct lw_coap_msg *resp)
+{
+	if (x->slot)
+		*x->slot = NULL;
+	x->cb(x->arg, status, resp);
+	b1_free(x);
+}
+
+static int b1_send(struct b1_xfer *x)
 {
 	int64_t left = time_left(x->e, x->deadline);
 	if (left < 0)
@@ -315,7 +333,7 @@ static int b1_send(struct b1_xfer *x, struct lw_coap_exchange **handle)
 		add_opt(&x->m, LW_COAP_OPT_SIZE1, x->size1, put_uint(x->size1, (uint32_t)x->len));
 	x->m.payload = x->body + x->off;
 	x->m.payload_len = n;
-	return lw_coap_request(x->e, x->peer, &x->m, (uint32_t)left, b1_cb, x, handle);
+	return lw_coap_request(x->e, x->peer, &x->m, (uint32_t)left, b1_cb, x, x->slot);
 }
 
 static void b1_cb(void *arg, int status, const struct lw_coap_msg *resp)
@@ -347,7 +365,7 @@ static void b1_cb(void *arg, int status, const struct lw_coap_msg *resp)
 	/* RFC 7959 2.3: the peer may ask for smaller blocks from now on. */
 	if (b.szx < x->szx)
 		x->szx = b.szx;
-	int rc = b1_send(x, NULL);
+	int rc = b1_send(x);
 	if (rc)
 		b1_end(x, rc, NULL);
 }
@@ -384,7 +402,8 @@ int lw_coap_block1_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 	x->deadline = timeout_ms ? lw_timers_now(e->timers) + timeout_ms : UINT64_MAX;
 	x->cb = cb;
 	x->arg = arg;
-	int rc = b1_send(x, handle);
+	x->slot = handle;
+	int rc = b1_send(x);
 	if (rc) {
 		free(x->tmpl);
 		free(x->body);
@@ -393,6 +412,14 @@ int lw_coap_block1_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 	}
 	lw_coap_peer_hold(peer);
 	return 0;
+}
+
+void lw_coap_block_abort(lw_coap_response_cb cb, void *arg)
+{
+	if (cb == b2_cb)
+		b2_free(arg);
+	else if (cb == b1_cb)
+		b1_free(arg);
 }
 
 /* ---- server role ---- */

@@ -59,7 +59,15 @@ int lw_coap_block1_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
  */
 int lw_coap_block2_takeover(struct lw_coap_engine *e, struct lw_coap_peer *peer,
                             const uint8_t *req, size_t req_len, const struct lw_coap_msg *resp,
-                            uint64_t deadline, lw_coap_response_cb cb, void *arg);
+                            uint64_t deadline, lw_coap_response_cb cb, void *arg,
+                            struct lw_coap_exchange **slot);
+/*
+ * exchange.c, when an exchange is cancelled (lw_coap_cancel): if cb/arg is a
+ * block-wise transfer's own step, frees the transfer without calling the
+ * caller back. The caller's handle (slot) always names the transfer's current
+ * exchange, so cancelling it ends the whole transfer.
+ */
+void lw_coap_block_abort(lw_coap_response_cb cb, void *arg);
 /* engine.c on_request(), instead of lw_coap_resource_dispatch(). */
 void lw_coap_block_dispatch(struct lw_coap_engine *e, struct lw_coap_peer *peer,
                             const struct lw_coap_msg *req, struct lw_coap_response *resp);

@@ -155,7 +155,9 @@ typedef void (*lw_coap_response_cb)(void *arg, int status, const struct lw_coap_
  * Sends a request (req->type CON or NON; code; options; payload) to peer.
  * The engine sets mid and token, copies the encoded message, and calls cb
  * exactly once unless the exchange is cancelled. If handle is not NULL it
- * receives the exchange for lw_coap_cancel(); it is invalid once cb has run.
+ * receives the exchange for lw_coap_cancel(); the engine keeps it current
+ * through a block-wise transfer and sets it to NULL when the exchange ends.
+ * The handle variable must stay valid until then (or until cancelled).
  * A body over one block goes out in Block1 chunks and a Block2 answer comes
  * back whole (RFC 7959, coap/block.h, docs/blockwise.md); for such a
  * transfer handle is valid only until the first block is answered.

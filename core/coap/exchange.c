@@ -28,6 +28,10 @@ struct lw_coap_exchange {
 	uint8_t token[LW_COAP_MAX_TOKEN];
 	lw_coap_response_cb cb;
 	void *arg;
+	/* The caller's handle: cleared when this exchange ends, and handed on to
+	 * the follow-up exchanges of a block-wise transfer, so that it always
+	 * names the exchange to cancel. */
+	struct lw_coap_exchange **slot;
 };
 
 static uint64_t mid_hash(const struct lw_coap_peer *p, uint16_t mid)
@@ -115,10 +119,16 @@ static void finish(struct lw_coap_exchange *x, int status, const struct lw_coap_
 	unlink_all(x);
 	if (was_in_flight)
 		p->in_flight--;
+	if (x->slot && *x->slot == x)
+		*x->slot = NULL;
 	/* The first block of a larger answer: block.c fetches the rest. */
 	if (notify && x->cb &&
-	    !(resp && lw_coap_block2_takeover(e, p, x->msg, x->len, resp, x->deadline, x->cb, x->arg)))
+	    !(resp && lw_coap_block2_takeover(e, p, x->msg, x->len, resp, x->deadline, x->cb, x->arg,
+	                                      x->slot)))
 		x->cb(x->arg, status, resp);
+	/* Cancelled in the middle of a block-wise transfer: free its state too. */
+	if (!notify)
+		lw_coap_block_abort(x->cb, x->arg);
 	free(x->msg);
 	free(x);
 	if (was_in_flight)
@@ -216,6 +226,7 @@ int lw_coap_exchange_start(struct lw_coap_engine *e, struct lw_coap_peer *p, uin
 	e->ex_head = x;
 	if (handle)
 		*handle = x;
+	x->slot = handle;
 	if (x->con && p->in_flight >= e->params.nstart) {
 		x->queued = 1;
 		if (p->wait_tail)

@@ -268,38 +268,58 @@ Test(ctl_rest, observe_prints_changing_temperatures)
 
 Test(ctl_rest, write_then_read_back)
 {
-	/* /1/0/1 lifetime, an integer: the text becomes a number. */
-	expect_ok(CTL("write", "dev1", "/1/0/1", "120"), "write");
+	/* /1/0/1 lifetime is an integer: the text is sent as a number. */
+	expect_ok(CTL("write", "dev1", "/1/0/1", "90"), "write integer");
 	expect_ok(CTL("read", "dev1", "/1/0/1"), "read back");
 	const char *l = line_starting("/1/0/1 ");
-	cr_assert(l && strstr(l, " 120 "), "lifetime not written: %s", out_text);
+	cr_assert(l && strstr(l, " 90 "), "lifetime not written: %s", out_text);
 
-	/* A string resource takes digits as a string: /3/0/15 timezone. */
-	expect_ok(CTL("write", "dev1", "/3/0/15", "Europe/Paris", "--mode", "update"), "write str");
-	expect_ok(CTL("read", "dev1", "/3/0/15"), "read back");
-	l = line_starting("/3/0/15 ");
-	cr_assert(l && strstr(l, "Europe/Paris"), "timezone not written: %s", out_text);
+	/* /3303/0/5750 application type is a string, digits or not. */
+	expect_ok(CTL("write", "dev1", "/3303/0/5750", "2024"), "write string");
+	expect_ok(CTL("read", "dev1", "/3303/0/5750", "--json"), "read back");
+	cr_expect(strstr(out_text, "\"2024\""), "not a string: %s", out_text);
+
+	/* Partial update of an instance from a records file. */
+	char file[400];
+	snprintf(file, sizeof(file), "%s/update.json", d.dir);
+	cr_assert_eq(lw_write_file(file, "{\"records\": [{\"path\": \"/1/0/1\", "
+	                                 "\"type\": \"integer\", \"value\": 120}]}"),
+	             0);
+	expect_ok(CTL("write", "dev1", "/1/0", "--records", file, "--mode", "update"), "update");
+	expect_ok(CTL("read", "dev1", "/1/0/1"), "read back");
+	l = line_starting("/1/0/1 ");
+	cr_assert(l && strstr(l, " 120 "), "lifetime not updated: %s", out_text);
+
+	/* A value the resource's type cannot hold: the server's reason. */
+	cr_expect_eq(CTL("write", "dev1", "/1/0/1", "--type", "string", "abc"), 1);
+	expect_one_line("write dev1 /1/0/1 abc: 4");
 }
 
 Test(ctl_rest, exec_discover_create_delete)
 {
-	/* Reset Error Code. */
-	expect_ok(CTL("exec", "dev1", "/3/0/5"), "exec");
+	expect_ok(CTL("exec", "dev1", "/3303/0/5605", "0='x'"), "exec");
+	cr_expect_eq(lw_wait_for_text(client_err, "execute /3303/0/5605 args '0='x''", 2000), 0,
+	             "the client did not execute: %s", lw_slurp(client_err));
+	/* Not executable: the device's 4.05 comes back as the reason. */
+	cr_expect_eq(CTL("exec", "dev1", "/3/0/0"), 1);
+	expect_one_line("exec dev1 /3/0/0: 405 ");
 
 	expect_ok(CTL("discover", "dev1", "/3/0"), "discover");
 	cr_expect(line_starting("/3/0/0"), "no /3/0/0 link: %s", out_text);
+	cr_expect(line_starting("/3/0/15"), "no /3/0/15 link: %s", out_text);
 
 	char file[400];
 	snprintf(file, sizeof(file), "%s/inst.json", d.dir);
-	cr_assert_eq(lw_write_file(file, "{\"records\": [{\"path\": \"/3303/7/5700\", "
-	                                 "\"type\": \"float\", \"value\": 19.5}]}"),
+	cr_assert_eq(lw_write_file(file, "[{\"path\": \"/3303/1/5750\", "
+	                                 "\"type\": \"string\", \"value\": \"attic\"}]"),
 	             0);
 	expect_ok(CTL("create", "dev1", "/3303", "--records", file), "create");
-	expect_ok(CTL("read", "dev1", "/3303/7/5700"), "read created");
-	cr_expect(line_starting("/3303/7/5700 "), "%s", out_text);
-	expect_ok(CTL("delete", "dev1", "/3303/7"), "delete");
-	cr_expect_eq(CTL("read", "dev1", "/3303/7"), 1, "read after delete: %s", out_text);
-	expect_one_line("404");
+	expect_ok(CTL("read", "dev1", "/3303/1/5750"), "read created");
+	const char *l = line_starting("/3303/1/5750 ");
+	cr_expect(l && strstr(l, "attic"), "%s", out_text);
+	expect_ok(CTL("delete", "dev1", "/3303/1"), "delete");
+	cr_expect_eq(CTL("read", "dev1", "/3303/1"), 1, "read after delete: %s", out_text);
+	expect_one_line("read dev1 /3303/1: 404 ");
 }
 
 Test(ctl_rest, errors_are_one_line_with_exit_1)

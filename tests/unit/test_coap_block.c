@@ -269,8 +269,9 @@ static struct lw_coap_peer *device(void)
 	return p;
 }
 
-/* The client role sends code /big with payload (may be empty). */
-static void client_request(uint8_t code, const uint8_t *payload, size_t len)
+/* The client role sends code /big with payload (may be empty); handle may be NULL. */
+static void client_request_h(uint8_t code, const uint8_t *payload, size_t len,
+                             struct lw_coap_exchange **handle)
 {
 	struct lw_coap_msg req;
 	static const char seg[] = "big";
@@ -284,7 +285,12 @@ static void client_request(uint8_t code, const uint8_t *payload, size_t len)
 	req.opts[0].value = (const uint8_t *)seg;
 	req.payload = len ? payload : NULL;
 	req.payload_len = len;
-	cr_assert_eq(lw_coap_request(&eng, device(), &req, TIMEOUT_MS, on_response, &rec, NULL), 0);
+	cr_assert_eq(lw_coap_request(&eng, device(), &req, TIMEOUT_MS, on_response, &rec, handle), 0);
+}
+
+static void client_request(uint8_t code, const uint8_t *payload, size_t len)
+{
+	client_request_h(code, payload, len, NULL);
 }
 
 static void assert_path_big(const struct lw_coap_msg *m)
@@ -551,6 +557,31 @@ Test(block2_client, engine_shutdown_mid_transfer_cancels)
 	end_clean();
 }
 
+/* The caller's handle follows the transfer: cancelling it mid-way ends the
+ * whole transfer, with no callback, nothing more sent and nothing leaked. */
+Test(block2_client, cancel_mid_transfer_through_the_handle)
+{
+	struct lw_coap_exchange *h = NULL;
+
+	start();
+	client_request_h(LW_COAP_GET, NULL, 0, &h);
+	struct lw_coap_exchange *first = h;
+	cr_assert_not_null(first);
+	struct lw_coap_msg *m = next_sent();
+	struct uopt o = { LW_COAP_OPT_BLOCK2, bval(0, 1, 6) };
+	reply(m, LW_COAP_CONTENT, &o, 1, body, 1024);
+	cr_assert_eq(rec.calls, 0);
+	cr_assert_not_null(h, "the handle names the follow-up request");
+	cr_assert_eq(pending(), 1);
+	(void)next_sent();
+	lw_coap_cancel(&eng, h);
+	cr_assert_null(h);
+	advance(TIMEOUT_MS * 2);
+	cr_assert_eq(rec.calls, 0);
+	cr_assert_eq(pending(), 0, "no retransmission after the cancel");
+	end_clean();
+}
+
 /* ---- client role, Block1 ---- */
 
 /* A device taking a Block1 upload; it may ask for smaller blocks once. */
@@ -646,6 +677,27 @@ Test(block1_client, error_mid_upload_stops_it)
 	cr_assert_eq(rec.calls, 1);
 	cr_assert_eq(rec.status, 0);
 	cr_assert_eq(rec.code, LW_COAP_REQUEST_ENTITY_INCOMPLETE);
+	cr_assert_eq(pending(), 0);
+	end_clean();
+}
+
+Test(block1_client, cancel_mid_upload_through_the_handle)
+{
+	struct lw_coap_exchange *h = NULL;
+
+	start();
+	client_request_h(LW_COAP_PUT, body, BODY_20K, &h);
+	struct lw_coap_msg *m = next_sent();
+	struct lw_coap_block b;
+	cr_assert_eq(lw_coap_block_get(m, LW_COAP_OPT_BLOCK1, &b), 0);
+	struct uopt o = { LW_COAP_OPT_BLOCK1, bval(b.num, 1, b.szx) };
+	reply(m, LW_COAP_CONTINUE, &o, 1, NULL, 0);
+	cr_assert_not_null(h);
+	(void)next_sent();
+	lw_coap_cancel(&eng, h);
+	cr_assert_null(h);
+	advance(TIMEOUT_MS * 2);
+	cr_assert_eq(rec.calls, 0);
 	cr_assert_eq(pending(), 0);
 	end_clean();
 }
