@@ -52,6 +52,7 @@ static const struct def defs[] = {
 	{"coap", "ack_timeout_ms", T_INT, F(coap_ack_timeout_ms), "2000", 100, 60000, NULL},
 	{"coap", "max_retransmit", T_INT, F(coap_max_retransmit), "4", 0, 20, NULL},
 	{"coap", "nstart", T_INT, F(coap_nstart), "1", 1, 64, NULL},
+	{"coap", "queue_awake", T_INT, F(coap_queue_awake), "93", 1, 86400, NULL},
 	{"coaps", "bind", T_STR, F(coaps_bind), "0.0.0.0", 0, 0, NULL},
 	{"coaps", "port", T_PORT, F(coaps_port), "5684", 0, 65535, NULL},
 	{"bootstrap", "bind", T_STR, F(bootstrap_bind), "0.0.0.0", 0, 0, NULL},

@@ -45,6 +45,7 @@ struct lw_config {
 	int coap_ack_timeout_ms;  /* RFC 7252 ACK_TIMEOUT */
 	int coap_max_retransmit;  /* RFC 7252 MAX_RETRANSMIT */
 	int coap_nstart;          /* RFC 7252 NSTART */
+	int coap_queue_awake;     /* s a queue-mode client listens after a message */
 
 	/* [coaps] */
 	char *coaps_bind;

@@ -60,7 +60,6 @@ static void unlink_deferred(struct lw_http *h, struct lw_http_job *j)
 /* Loop thread, under h->mu: detaches what waiters gave up on. */
 static void reap_deferred(struct lw_http *h)
 {
-	struct lw_operations *ops = lw_server_ops(h->d);
 	struct lw_http_job **pp = &h->deferred;
 	while (*pp) {
 		struct lw_http_job *j = *pp;
@@ -70,6 +69,7 @@ static void reap_deferred(struct lw_http *h)
 		}
 		*pp = j->dnext;
 		j->dnext = NULL;
+		struct lw_operations *ops = lw_server_ops(h->d);
 		if (ops)
 			lw_ops_detach(ops, j->op_id);
 		j->state = JOB_ABANDONED;
@@ -105,7 +105,7 @@ void lw_http_finish(struct lw_http_req *r)
 
 void lw_http_bridge_fail_deferred(struct lw_http *h)
 {
-	struct lw_operations *ops = lw_server_ops(h->d);
+	struct lw_operations *ops = h->deferred ? lw_server_ops(h->d) : NULL;
 	while (h->deferred) {
 		struct lw_http_job *j = h->deferred;
 		h->deferred = j->dnext;

@@ -50,6 +50,7 @@ struct lw_http {
 
 	struct lw_sse_conn *sse; /* open event streams */
 	int n_sse;
+	int n_busy; /* requests between routing and their answer's last byte */
 	int sse_keepalive_ms;
 	unsigned long long sse_dropped; /* streams closed for falling behind */
 

@@ -219,14 +219,15 @@ static void on_result(void *arg, const struct lw_op_result *res)
 
 /*
  * A queue-mode client is asleep when the ops queue would hold an operation
- * for it: it has been silent for LW_OP_AWAKE_S, the same rule ops.c applies
+ * for it: it has been silent for [coap] queue_awake, the same rule ops.c applies
  * before sending.
  */
 static int client_asleep(struct lw_http_req *r, const char *ep)
 {
 	struct lw_registry *reg = lw_server_registry(r->h->d);
+	struct lw_operations *ops = lw_server_ops(r->h->d);
 	const struct lw_client *c = reg ? lw_registry_find_ep(reg, ep) : NULL;
-	return c && c->queue_mode && reg->wall(reg->wall_ctx) - c->last_seen >= LW_OP_AWAKE_S;
+	return c && ops && lw_ops_client_asleep(ops, c);
 }
 
 /* Submits and arranges the answer; req's pointers need only live for the call. */

@@ -130,6 +130,7 @@ static int on_request(struct mg_connection *c, void *arg)
 	char *body = NULL;
 	size_t body_len = 0;
 	char extra[128] = "";
+	int busy = 0;
 	if ((!rt || !(rt->flags & LW_ROUTE_PUBLIC)) && is_api(r->path) &&
 	    !lw_http_authorized(h, mg_get_header(c, "Authorization"))) {
 		snprintf(extra, sizeof(extra), "WWW-Authenticate: Bearer realm=\"lwm2md\"\r\n");
@@ -155,6 +156,10 @@ static int on_request(struct mg_connection *c, void *arg)
 		else if (rt->direct && rt->direct(h, c, r) > 0)
 			goto done; /* it answered on the socket itself */
 		else if (!rt->direct) {
+			pthread_mutex_lock(&h->mu);
+			h->n_busy++;
+			pthread_mutex_unlock(&h->mu);
+			busy = 1;
 			int rc = lw_http_bridge_call(h, rt->loop, r);
 			if (rc == LW_ETIMEDOUT && r->deferred)
 				lw_http_reply_error(r, 504, "timeout",
@@ -169,6 +174,13 @@ static int on_request(struct mg_connection *c, void *arg)
 		}
 	}
 	send_response(h, c, r, extra);
+	if (busy) {
+		/* Stopping waits for answers in flight: mg_stop() would cut them. */
+		pthread_mutex_lock(&h->mu);
+		h->n_busy--;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+	}
 done:;
 	int status = r->status ? r->status : 200;
 	free(body);
@@ -364,14 +376,15 @@ void lw_http_stop(struct lw_daemon *d)
 	lw_http_bridge_fail_deferred(h);
 	lw_http_sse_close_all(h);
 	/*
-	 * Streams flush what they hold (the "stopping" event) before mg_stop(),
-	 * after which CivetWeb refuses to write; a stream stuck on a reader that
-	 * does not read gets one second.
+	 * Streams flush what they hold (the "stopping" event), and requests
+	 * that waited write their 503, before mg_stop(), after which CivetWeb
+	 * refuses to write; a peer that does not read gets one second.
 	 */
 	struct timespec until;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += 1;
-	while (h->n_sse > 0 && pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT)
+	while ((h->n_sse > 0 || h->n_busy > 0) &&
+	       pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&h->mu);
 	http_free(h);

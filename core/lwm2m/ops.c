@@ -528,13 +528,18 @@ static int start(struct lw_op *op, char *why, size_t whylen)
 	return rc;
 }
 
+int lw_ops_client_asleep(const struct lw_operations *o, const struct lw_client *c)
+{
+	return c->queue_mode && o->reg->wall(o->reg->wall_ctx) - c->last_seen >= o->awake_s;
+}
+
 /* Sends the head of the queue when nothing is in flight and the client listens. */
 static void pump(struct lw_client_ops *st)
 {
 	struct lw_operations *o = st->o;
 	struct lw_client *c = st->client;
 	while (!st->gone && !st->inflight && st->head) {
-		if (c->queue_mode && o->reg->wall(o->reg->wall_ctx) - c->last_seen >= LW_OP_AWAKE_S)
+		if (lw_ops_client_asleep(o, c))
 			return; /* asleep: wait for its next message */
 		struct lw_op *op = st->head;
 		st->head = op->next;
@@ -892,6 +897,7 @@ int lw_ops_init(struct lw_operations *o, struct lw_coap_engine *coap, struct lw_
 	o->events = events;
 	o->model = model;
 	o->timers = reg->timers;
+	o->awake_s = LW_OP_AWAKE_S;
 	if (lw_htable_init(&o->by_id, 64) != 0)
 		return LW_ENOMEM;
 	reg->on_wake = on_wake;

@@ -36,9 +36,10 @@ struct lw_client;
 #define LW_OPQ_MAX 64
 /* The default timeout of an operation, waiting time included. */
 #define LW_OP_DEFAULT_TIMEOUT_MS 60000u
-/* How long a queue-mode client stays reachable after its last message:
- * MAX_TRANSMIT_WAIT of RFC 7252 with the default parameters (93 s), the
- * time the Transport spec tells queue-mode clients to keep listening. */
+/* How long a queue-mode client stays reachable after its last message, by
+ * default: MAX_TRANSMIT_WAIT of RFC 7252 with the default parameters (93 s),
+ * the time the Transport spec tells queue-mode clients to keep listening.
+ * [coap] queue_awake sets it (struct lw_operations awake_s). */
 #define LW_OP_AWAKE_S 93
 /* Paths in one composite operation. */
 #define LW_OP_MAX_PATHS 32
@@ -124,8 +125,14 @@ struct lw_operations {
 	struct lw_htable by_id;   /* every live operation */
 	struct lw_client_ops *states; /* every per-client state, for shutdown */
 	uint64_t next_id;
+	uint32_t awake_s; /* queue mode: reachable this long after a message */
 	unsigned long long done[LW_OP_KIND_COUNT];
 };
+
+struct lw_client;
+/* Whether a queue-mode client is asleep (silent for awake_s): operations for
+ * it wait in its queue until its next message. */
+int lw_ops_client_asleep(const struct lw_operations *o, const struct lw_client *c);
 
 /*
  * Hooks into the registry (wake and end of clients) and the engine

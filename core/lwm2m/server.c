@@ -48,6 +48,7 @@ int lw_server_start(struct lw_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the LwM2M server: out of memory");
 		return LW_EXIT_RUNTIME;
 	}
+	s->ops.awake_s = (uint32_t)d->cfg->coap_queue_awake;
 	d->server = s;
 	return LW_EXIT_OK;
 }

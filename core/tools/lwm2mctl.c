@@ -84,7 +84,7 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: lwm2mctl [--url URL] [--token T] [--plugin-dir DIR] [--models DIR]... COMMAND [ARGS]\n\n"
 	             "Commands:\n");
 	for (const struct command *k = commands; k->name; k++)
-		fprintf(out, "  %-38s %s\n", k->synopsis, k->summary);
+		fprintf(out, "  %-42s %s\n", k->synopsis, k->summary);
 	fprintf(out,
 	        "\n"
 	        "  -f, --format F      text, opaque, tlv, tlv-legacy, json, senml-json, senml-cbor,\n"
@@ -937,7 +937,13 @@ static void print_records_table(const json_t *records)
 	printf("%-*s  %-8s  %-24s  %s\n", (int)w, "PATH", "TYPE", "VALUE", "TIME");
 	json_array_foreach(records, i, r) {
 		char value[1024], when[64] = "-";
-		format_value(json_object_get(r, "value"), value, sizeof(value));
+		const char *type = json_string_value(json_object_get(r, "type"));
+		const json_t *v = json_object_get(r, "value");
+		/* A time resource reads better as a date. */
+		if (type && !strcmp(type, "time") && json_is_number(v))
+			format_time(number_of(v), value, sizeof(value));
+		else
+			format_value(v, value, sizeof(value));
 		const json_t *t = json_object_get(r, "time");
 		if (json_is_number(t))
 			format_time(number_of(t), when, sizeof(when));
@@ -1123,7 +1129,10 @@ static json_t *load_records(const char *file, int *rc)
 	json_error_t je;
 	json_t *root = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &je) : json_load_file(file, 0, &je);
 	if (!root) {
-		*rc = fail("--records %s: line %d: %s", file, je.line, je.text);
+		if (je.line > 0)
+			*rc = fail("--records %s: line %d: %s", file, je.line, je.text);
+		else
+			*rc = fail("--records %s: %s", file, je.text);
 		return NULL;
 	}
 	json_t *arr = json_is_array(root) ? json_incref(root)
@@ -1295,7 +1304,7 @@ static int cmd_create(struct ctl *c, int argc, char **argv)
 	free(target);
 	if (!rc && !queued(j)) {
 		/* Say which instance the device made, when the server tells. */
-		const char *loc = json_string_value(json_object_get(j, "path"));
+		const char *loc = json_string_value(json_object_get(j, "location"));
 		if (a.json)
 			rc = print_raw(j);
 		else if (loc)
@@ -1371,12 +1380,17 @@ static int cmd_attrs(struct ctl *c, int argc, char **argv)
 		while (eq && *n && (strlen(*n) != (size_t)(eq - a.pos[i]) ||
 		                    strncmp(*n, a.pos[i], (size_t)(eq - a.pos[i])) != 0))
 			n++;
-		char *end;
-		double v = eq ? strtod(eq + 1, &end) : 0;
-		if (!eq || !*n || !eq[1] || *end || !isfinite(v)) {
+		char *end = NULL;
+		double v = eq && eq[1] ? strtod(eq + 1, &end) : 0;
+		if (eq && *n && !eq[1]) {
+			/* "NAME=" with nothing: remove that attribute from the device. */
+			json_object_set_new(body, *n, json_null());
+			continue;
+		}
+		if (!eq || !*n || *end || !isfinite(v)) {
 			json_decref(body);
-			return usage_error("\"%s\": expected NAME=NUMBER, NAME one of pmin, pmax, gt, "
-			                   "lt, st, epmin, epmax, edge, con, hqmax",
+			return usage_error("\"%s\": expected NAME=NUMBER or NAME=, NAME one of pmin, "
+			                   "pmax, gt, lt, st, epmin, epmax, edge, con, hqmax",
 			                   a.pos[i]);
 		}
 		json_t *num = v == floor(v) && fabs(v) < 1e15 ? json_integer((json_int_t)v)

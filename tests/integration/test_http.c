@@ -71,13 +71,8 @@ static int http_send(const char *method, const char *target, const char *auth,
 	return httpc_send(http_port, method, target, auth, more_headers, NULL);
 }
 
-#define read_until httpc_read_until
-#define send_all httpc_send_all
-#define tcp_connect httpc_connect
-#define resp httpc_resp
-
 /* One whole request and response (the server closes after each). */
-static void http(struct resp *r, const char *method, const char *target, const char *auth,
+static void http(struct httpc_resp *r, const char *method, const char *target, const char *auth,
                  const char *more_headers)
 {
 	int rc = httpc_request(r, http_port, method, target, auth, more_headers, NULL, 5000);
@@ -85,7 +80,7 @@ static void http(struct resp *r, const char *method, const char *target, const c
 }
 
 /* The value of a header (case as the server writes it) or NULL. */
-static const char *header(const struct resp *r, const char *name, char *out, size_t cap)
+static const char *header(const struct httpc_resp *r, const char *name, char *out, size_t cap)
 {
 	char key[128];
 	snprintf(key, sizeof(key), "\r\n%s: ", name);
@@ -99,7 +94,7 @@ static const char *header(const struct resp *r, const char *name, char *out, siz
 	return out;
 }
 
-static void expect_security_headers(const struct resp *r)
+static void expect_security_headers(const struct httpc_resp *r)
 {
 	char v[256];
 	cr_expect(header(r, "X-Content-Type-Options", v, sizeof(v)) && !strcmp(v, "nosniff"),
@@ -111,7 +106,7 @@ static void expect_security_headers(const struct resp *r)
 }
 
 /* The body is exactly {"error": code, "message": non-empty string}. */
-static void expect_error(const struct resp *r, int status, const char *code)
+static void expect_error(const struct httpc_resp *r, int status, const char *code)
 {
 	cr_assert_eq(r->status, status, "expected %d:\n%s", status, r->raw);
 	char v[128];
@@ -130,7 +125,7 @@ static void expect_error(const struct resp *r, int status, const char *code)
 Test(http, health_needs_no_token)
 {
 	start(TOKEN);
-	struct resp r;
+	struct httpc_resp r;
 	http(&r, "GET", "/api/v1/health", NULL, NULL);
 	cr_assert_eq(r.status, 200, "%s", r.raw);
 	expect_security_headers(&r);
@@ -149,7 +144,7 @@ Test(http, health_needs_no_token)
 Test(http, api_needs_the_token)
 {
 	start(TOKEN);
-	struct resp r;
+	struct httpc_resp r;
 	char v[128];
 	http(&r, "GET", "/api/v1/clients", NULL, NULL);
 	expect_error(&r, 401, "unauthorized");
@@ -179,7 +174,7 @@ Test(http, api_needs_the_token)
 Test(http, errors_are_json)
 {
 	start(TOKEN);
-	struct resp r;
+	struct httpc_resp r;
 	char v[128];
 	http(&r, "GET", "/api/v1/no-such-thing", "Bearer " TOKEN, NULL);
 	expect_error(&r, 404, "not-found");
@@ -209,7 +204,7 @@ static long long sample(const char *text, const char *name)
 Test(http, metrics_follow_coap_traffic)
 {
 	start(TOKEN);
-	struct resp r;
+	struct httpc_resp r;
 	char v[128];
 	http(&r, "GET", "/metrics", NULL, NULL);
 	cr_assert_eq(r.status, 200, "%s", r.raw);
@@ -289,19 +284,19 @@ Test(http, event_stream_delivers_registrations)
 	int fo = http_send("GET", "/api/v1/events?ep=someone-else", "Bearer " TOKEN, NULL);
 	cr_assert(fm >= 0 && fo >= 0);
 	/* The greeting comes after the stream is subscribed. */
-	cr_assert_eq(read_until(fm, mine, sizeof(mine), &ml, ": lwm2md event stream\n\n", 3000), 0,
+	cr_assert_eq(httpc_read_until(fm, mine, sizeof(mine), &ml, ": lwm2md event stream\n\n", 3000), 0,
 	             "no greeting:\n%s", mine);
-	cr_assert_eq(read_until(fo, other, sizeof(other), &ol, ": lwm2md event stream\n\n", 3000),
+	cr_assert_eq(httpc_read_until(fo, other, sizeof(other), &ol, ": lwm2md event stream\n\n", 3000),
 	             0);
 	cr_expect(strstr(mine, "HTTP/1.1 200 OK\r\n"), "%s", mine);
 	cr_expect(strstr(mine, "\r\nContent-Type: text/event-stream"), "%s", mine);
 	cr_expect(strstr(mine, "\r\nCache-Control: no-store\r\n"), "%s", mine);
 	/* Keep-alive comments arrive while nothing happens. */
-	cr_expect_eq(read_until(fm, mine, sizeof(mine), &ml, ": keep-alive\n\n", 3000), 0,
+	cr_expect_eq(httpc_read_until(fm, mine, sizeof(mine), &ml, ": keep-alive\n\n", 3000), 0,
 	             "no keep-alive:\n%s", mine);
 
 	cr_assert_eq(coap_register("dev1"), 0, "the Register was refused");
-	cr_assert_eq(read_until(fm, mine, sizeof(mine), &ml, "\"endpoint\":\"dev1\"", 3000), 0,
+	cr_assert_eq(httpc_read_until(fm, mine, sizeof(mine), &ml, "\"endpoint\":\"dev1\"", 3000), 0,
 	             "no registration event:\n%s", mine);
 	const char *ev = strstr(mine, "event: registration\ndata: {");
 	cr_assert(ev, "not an SSE registration event:\n%s", mine);
@@ -320,16 +315,16 @@ Test(http, event_stream_delivers_registrations)
 	 * its queue before its next keep-alive; so a keep-alive that comes
 	 * after dev1's event would have followed it.
 	 */
-	read_until(fo, other, sizeof(other), &ol, "\n\n\n", 100); /* take what is there */
+	httpc_read_until(fo, other, sizeof(other), &ol, "\n\n\n", 100); /* take what is there */
 	int before = count(other, ": keep-alive\n\n");
 	uint64_t until = lw_now_ms() + 3000;
 	while (count(other, ": keep-alive\n\n") == before && lw_now_ms() < until)
-		read_until(fo, other, sizeof(other), &ol, "\n\n\n", 100);
+		httpc_read_until(fo, other, sizeof(other), &ol, "\n\n\n", 100);
 	cr_assert_gt(count(other, ": keep-alive\n\n"), before, "the other stream went quiet");
 	cr_expect_null(strstr(other, "event: "), "the ?ep= filter let through:\n%s", other);
 
 	/* The API sees the client the event talked about. */
-	struct resp r;
+	struct httpc_resp r;
 	http(&r, "GET", "/api/v1/clients", "Bearer " TOKEN, NULL);
 	cr_assert_eq(r.status, 200);
 	json_t *list = json_loads(r.body, 0, NULL);
@@ -358,14 +353,14 @@ Test(http, sigterm_with_an_open_stream)
 	size_t len = 0;
 	int fd = http_send("GET", "/api/v1/events", "Bearer " TOKEN, NULL);
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(read_until(fd, buf, sizeof(buf), &len, ": lwm2md event stream\n\n", 3000), 0);
+	cr_assert_eq(httpc_read_until(fd, buf, sizeof(buf), &len, ": lwm2md event stream\n\n", 3000), 0);
 	uint64_t t0 = lw_now_ms();
 	int st = lwd_signal_wait(&d, SIGTERM, 2000);
 	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	          "no clean exit within 2 s (status 0x%x)", st);
 	cr_expect_lt(lw_now_ms() - t0, 2000);
 	/* The stream said goodbye with the bus's "stopping" event, then closed. */
-	cr_expect_eq(read_until(fd, buf, sizeof(buf), &len, NULL, 2000), 0, "not closed");
+	cr_expect_eq(httpc_read_until(fd, buf, sizeof(buf), &len, NULL, 2000), 0, "not closed");
 	cr_expect(strstr(buf, "event: stopping\ndata: {\"event\":\"stopping\""), "%s", buf);
 	close(fd);
 }
@@ -384,7 +379,7 @@ Test(http, generated_token_is_kept_in_the_state_dir)
 	cr_expect_eq(strlen(tok), 48, "token \"%s\"", tok);
 	char auth[300];
 	snprintf(auth, sizeof(auth), "Bearer %s", tok);
-	struct resp r;
+	struct httpc_resp r;
 	http(&r, "GET", "/api/v1/clients", auth, NULL);
 	cr_expect_eq(r.status, 200, "%s", r.raw);
 	http(&r, "GET", "/api/v1/clients", NULL, NULL);

@@ -3,7 +3,8 @@
  * real lwm2md over its REST API while the real reference client
  * (lwm2m-client) is registered as dev1, the way an operator uses it: the
  * client list, Read of the device object, Observe of the temperature with
- * changing values, Write, Execute, Create, Delete, Discover, Write-Attributes,
+ * changing values (and the observation cancelled at the end), Write,
+ * Execute, Create, Delete, Discover, Write-Attributes, the raw event stream,
  * and the failures a script relies on (exit 1 and one line saying why for an
  * unknown endpoint, a wrong token, a daemon that is down; exit 2 for bad
  * usage). A command whose REST endpoint the daemon does not serve yet (404
@@ -359,4 +360,34 @@ Test(ctl_rest, errors_are_one_line_with_exit_1)
 	cr_expect_eq(CTL("clients"), 1);
 	expect_one_line("cannot reach http://127.0.0.1:");
 	cr_expect(strstr(err_text, "Connection refused"), "%s", err_text);
+}
+
+Test(ctl_rest, events_prints_the_raw_stream)
+{
+	char bin[1024], out[400], err[400];
+	lw_build_path(bin, sizeof(bin), "lwm2mctl");
+	snprintf(out, sizeof(out), "%s/events.out", d.dir);
+	snprintf(err, sizeof(err), "%s/events.err", d.dir);
+	const char *argv[] = {bin,     "--url", url,   "--token", TOKEN, "events",
+	                      "--ep",  "dev1",  "--count", "1",   NULL};
+	pid_t pid = lw_spawn(argv, out, err);
+	cr_assert_gt(pid, 0);
+	/* Operations until the stream is open and one of them shows up on it. */
+	int status = -1;
+	for (int i = 0; i < 50 && status < 0; i++) {
+		expect_ok(CTL("write", "dev1", "/3303/0/5750", "kitchen"), "write");
+		status = lw_wait_timeout(pid, 100);
+	}
+	if (status < 0) {
+		kill(pid, SIGKILL);
+		lw_wait_timeout(pid, 5000);
+	}
+	cr_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "events did not end after one event (0x%x): %s", status, lw_slurp(err));
+	char *text = lw_slurp(out);
+	cr_assert(text);
+	cr_expect(strncmp(text, "event: ", 7) == 0, "%s", text);
+	cr_expect(strstr(text, "\ndata: {") && strstr(text, "\"endpoint\":\"dev1\""), "%s", text);
+	cr_expect_eq(lw_count_lines(text), 3, "one event is three lines: %s", text);
+	free(text);
 }

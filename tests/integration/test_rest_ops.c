@@ -52,21 +52,27 @@ static void teardown(void)
 
 TestSuite(rest_ops, .init = setup, .fini = teardown, .timeout = 30);
 
-static void start_daemon(void)
+/* conf: more config text (e.g. a [coap] section), or "". */
+static void start_daemon_with(const char *conf)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {
 		http_port = httpc_free_port();
 		cr_assert_gt(http_port, 0);
-		char extra[256];
+		char extra[512];
 		snprintf(extra, sizeof(extra),
 		         "[http]\nbind = 127.0.0.1\nport = %d\nadmin_token = " TOKEN "\n"
-		         "sse_keepalive_ms = 200\n",
-		         http_port);
+		         "sse_keepalive_ms = 200\n%s",
+		         http_port, conf);
 		struct lwd_opts o = {.extra_conf = extra};
 		if (lwd_start(&d, &o) == 0)
 			return;
 	}
 	cr_assert_fail("lwm2md did not start:\n%s", lw_slurp(d.err));
+}
+
+static void start_daemon(void)
+{
+	start_daemon_with("");
 }
 
 static void http(struct httpc_resp *r, const char *method, const char *target, const char *body)
@@ -106,7 +112,8 @@ static void start_client(const char *ep, const char *const *extra)
 			return;
 		usleep(50000);
 	} while (lw_now_ms() < end);
-	cr_assert_fail("%s never registered:\n%s\n%s", ep, lw_slurp(client_err), r.body);
+	cr_assert_fail("%s never registered:\n%s\n%s\n%s", ep, lw_slurp(client_err), r.body,
+	               lw_slurp(d.err));
 }
 
 /* The record at path in an answer's "records", or NULL. */
@@ -391,7 +398,7 @@ Test(rest_ops, timeout_and_shutdown)
 	int fd = httpc_send(http_port, "GET", "/api/v1/clients/dev1/3/0?timeout=60", AUTH, NULL,
 	                    NULL);
 	cr_assert_geq(fd, 0);
-	usleep(300000); /* it is waiting for the device now */
+	usleep(500000); /* it is waiting for the device now */
 	int status = lwd_stop(&d);
 	cr_expect(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	          "lwm2md did not stop cleanly (0x%x):\n%s", status, lw_slurp(d.err));
@@ -401,5 +408,68 @@ Test(rest_ops, timeout_and_shutdown)
 	close(fd);
 	cr_expect(strncmp(buf, "HTTP/1.1 503", 12) == 0, "the waiting request got:\n%s", buf);
 	kill(client_pid, SIGCONT);
+	stop_client();
+}
+
+/*
+ * A queue-mode client that has just talked to the server is awake: its
+ * operations are answered at once, not queued.
+ */
+Test(rest_ops, queue_mode_awake)
+{
+	start_daemon();
+	const char *extra[] = {"-q", "--awake", "5", NULL};
+	start_client("sleepy", extra);
+	struct httpc_resp r;
+	http(&r, "GET", "/api/v1/clients/sleepy", NULL);
+	cr_expect(strstr(r.body, "\"queueMode\":true"), "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/sleepy/3/0/0?wait=5", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"value\":\"lwm2md\""), "%s", r.body);
+	http(&r, "GET", "/api/v1/clients/sleepy/3/0/0?wait=soon", NULL);
+	expect_error(&r, 400, "bad-request");
+	http(&r, "GET", "/api/v1/clients/sleepy/3/0/0?timeout=0", NULL);
+	expect_error(&r, 400, "bad-request");
+	stop_client();
+}
+
+/*
+ * A queue-mode client silent for longer than [coap] queue_awake is asleep:
+ * a Read answers 202 queued with an id at once, and the result arrives on the
+ * event stream as an `operation` event once the client wakes (its next
+ * Update, here a few seconds later: lifetime 6 s, Update at 3/4 of it).
+ */
+Test(rest_ops, queue_mode_asleep_answers_202_then_event)
+{
+	start_daemon_with("[coap]\nqueue_awake = 1\n");
+	const char *extra[] = {"-q", "--awake", "1", "-l", "6", NULL};
+	start_client("sleeper", extra);
+	int ev = httpc_send(http_port, "GET", "/api/v1/events?ep=sleeper", AUTH, NULL, NULL);
+	cr_assert_geq(ev, 0);
+	static char buf[65536];
+	size_t len = 0;
+	cr_assert_eq(httpc_read_until(ev, buf, sizeof(buf), &len, "event stream\n\n", 3000), 0);
+	usleep(2000000); /* past queue_awake: the server takes it as asleep */
+	struct httpc_resp r;
+	http(&r, "GET", "/api/v1/clients/sleeper/3/0/0", NULL);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	json_t *j = json_body(&r);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "status")), "queued");
+	json_int_t id = json_integer_value(json_object_get(j, "id"));
+	cr_expect_gt(id, 0, "%s", r.body);
+	json_decref(j);
+	char want[64];
+	snprintf(want, sizeof(want), "\"id\":%lld", (long long)id);
+	uint64_t end = lw_now_ms() + 12000;
+	const char *hit = NULL;
+	while (!hit && lw_now_ms() < end) {
+		httpc_read_until(ev, buf, sizeof(buf), &len, "event: operation\n", 500);
+		for (const char *p = buf; !hit && (p = strstr(p, "event: operation\n")); p++)
+			if (strstr(p, want) && (!strstr(p + 1, "event: ") || strstr(p, want) < strstr(p + 1, "event: ")))
+				hit = p;
+	}
+	cr_assert(hit, "no operation event with %s:\n%s", want, buf);
+	cr_expect(strstr(hit, "lwm2md"), "the queued Read's result: %s", hit);
+	close(ev);
 	stop_client();
 }
