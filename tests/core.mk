@@ -75,3 +75,12 @@ check_LTLIBRARIES += tests/plugins/bad-name.la
 tests_plugins_bad_name_la_SOURCES = tests/plugins/bad_name.c tests/plugins/trace.h
 tests_plugins_bad_name_la_CFLAGS = $(AM_CFLAGS)
 tests_plugins_bad_name_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -rpath /nowhere
+
+# The config reader takes files operators write: fuzz it like any decoder.
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz-config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_config_LDADD = core/liblwcore.la
+endif

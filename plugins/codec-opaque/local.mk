@@ -15,3 +15,12 @@ tests_unit_test_codec_opaque_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_codec_opaque_LDADD = $(CODEC_TEST_LIBS)
 # The test loads the built module, which resolves the ABI from the program.
 tests_unit_test_codec_opaque_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
+
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz-codec-opaque
+tests_fuzz_fuzz_codec_opaque_SOURCES = tests/fuzz/fuzz_codec_opaque.c \
+	tests/fuzz/codec_fuzzkit.c tests/fuzz/codec_fuzzkit.h plugins/codec-opaque/opaque.c
+tests_fuzz_fuzz_codec_opaque_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_codec_opaque_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_codec_opaque_LDADD = core/liblwcore.la -lm
+endif
