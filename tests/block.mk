@@ -2,7 +2,8 @@
 # endpoint, and against libcoap's coap-server over loopback UDP.
 check_PROGRAMS += tests/unit/test-coap-block
 TESTS += tests/unit/test-coap-block
-tests_unit_test_coap_block_SOURCES = tests/unit/test_coap_block.c
+tests_unit_test_coap_block_SOURCES = tests/unit/test_coap_block.c \
+	tests/unit/engine_rig.c tests/unit/engine_rig.h
 tests_unit_test_coap_block_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_coap_block_LDADD = $(TEST_LIBS)
 

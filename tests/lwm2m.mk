@@ -5,7 +5,8 @@
 
 check_PROGRAMS += tests/unit/test-registry
 TESTS += tests/unit/test-registry
-tests_unit_test_registry_SOURCES = tests/unit/test_registry.c plugins/codec-link/link.c
+tests_unit_test_registry_SOURCES = tests/unit/test_registry.c plugins/codec-link/link.c \
+	tests/unit/engine_rig.c tests/unit/engine_rig.h
 tests_unit_test_registry_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_registry_LDADD = $(TEST_LIBS)
 

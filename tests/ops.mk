@@ -4,6 +4,7 @@
 # codec tests. Paths are from the top dir.
 
 OPS_TEST_SOURCES = tests/unit/ops_harness.c tests/unit/ops_harness.h \
+	tests/unit/engine_rig.c tests/unit/engine_rig.h \
 	tests/unit/helpers.c tests/unit/helpers.h \
 	plugins/codec-link/link.c plugins/codec-tlv/tlv.c \
 	plugins/codec-senml-json/senml_json.c plugins/codec-senml-json/jsonkit.c \

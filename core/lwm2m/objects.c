@@ -400,83 +400,73 @@ static const struct lw_resource_def oscore_res[] = {
 	    "Id context for key derivation."),
 };
 
-static const struct lw_resource_def temperature_res[] = {
-	RES(5518, "Timestamp", TIME, R, SINGLE, OPT, "", "",
-	    "When the value was measured."),
-	RES(5601, "Min Measured Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Lowest value measured since power-on or the last reset."),
-	RES(5602, "Max Measured Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Highest value measured since power-on or the last reset."),
-	RES(5603, "Min Range Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Lowest value the sensor can measure."),
-	RES(5604, "Max Range Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Highest value the sensor can measure."),
-	RES(5605, "Reset Min and Max Measured Values", NONE, E, SINGLE, OPT, "", "",
-	    "Sets the minimum and maximum measured values to the current value."),
-	RES(5700, "Sensor Value", FLOAT, R, SINGLE, MAND, "", "",
-	    "Latest measured value."),
-	RES(5701, "Sensor Units", STRING, R, SINGLE, OPT, "", "",
-	    "Units of the measured values."),
-	RES(5750, "Application Type", STRING, RW, SINGLE, OPT, "", "",
-	    "What the sensor is used for, free text."),
-	RES(6042, "Measurement Quality Indicator", INTEGER, R, SINGLE, OPT, "0..23", "",
-	    "Smart sensor's verdict on the value (0 unchecked, 1 rejected for certain, ...)."),
-	RES(6049, "Measurement Quality Level", INTEGER, R, SINGLE, OPT, "0..100", "",
-	    "Smart sensor's quality score, 100 meaning every check passed."),
-	RES(6050, "Fractional Timestamp", FLOAT, R, SINGLE, OPT, "0..1", "s",
-	    "Sub-second part of the timestamp."),
-};
+/*
+ * The resources that the IPSO sensor objects (3303, 3304, 3313) define alike,
+ * each stated once here so that the objects cannot drift apart.
+ */
+#define IPSO_TIMESTAMP                                                                         \
+	RES(5518, "Timestamp", TIME, R, SINGLE, OPT, "", "", "When the value was measured.")
+#define IPSO_MIN_MEASURED                                                                      \
+	RES(5601, "Min Measured Value", FLOAT, R, SINGLE, OPT, "", "",                         \
+	    "Lowest value measured since power-on or the last reset.")
+#define IPSO_MAX_MEASURED                                                                      \
+	RES(5602, "Max Measured Value", FLOAT, R, SINGLE, OPT, "", "",                         \
+	    "Highest value measured since power-on or the last reset.")
+#define IPSO_MIN_RANGE                                                                         \
+	RES(5603, "Min Range Value", FLOAT, R, SINGLE, OPT, "", "",                            \
+	    "Lowest value the sensor can measure.")
+#define IPSO_MAX_RANGE                                                                         \
+	RES(5604, "Max Range Value", FLOAT, R, SINGLE, OPT, "", "",                            \
+	    "Highest value the sensor can measure.")
+#define IPSO_RESET_MIN_MAX                                                                     \
+	RES(5605, "Reset Min and Max Measured Values", NONE, E, SINGLE, OPT, "", "",           \
+	    "Sets the minimum and maximum measured values to the current value.")
+#define IPSO_SENSOR_VALUE                                                                      \
+	RES(5700, "Sensor Value", FLOAT, R, SINGLE, MAND, "", "", "Latest measured value.")
+#define IPSO_SENSOR_UNITS                                                                      \
+	RES(5701, "Sensor Units", STRING, R, SINGLE, OPT, "", "", "Units of the measured values.")
+#define IPSO_APPLICATION_TYPE                                                                  \
+	RES(5750, "Application Type", STRING, RW, SINGLE, OPT, "", "",                         \
+	    "What the sensor is used for, free text.")
+/* The smart-sensor quality resources that close every IPSO sensor object. */
+#define IPSO_QUALITY                                                                           \
+	RES(6042, "Measurement Quality Indicator", INTEGER, R, SINGLE, OPT, "0..23", "",       \
+	    "Smart sensor's verdict on the value (0 unchecked, 1 rejected for certain, ...)."), \
+	RES(6049, "Measurement Quality Level", INTEGER, R, SINGLE, OPT, "0..100", "",          \
+	    "Smart sensor's quality score, 100 meaning every check passed."),                  \
+	RES(6050, "Fractional Timestamp", FLOAT, R, SINGLE, OPT, "0..1", "s",                  \
+	    "Sub-second part of the timestamp.")
 
-static const struct lw_resource_def humidity_res[] = {
-	RES(5518, "Timestamp", TIME, R, SINGLE, OPT, "", "",
-	    "When the value was measured."),
-	RES(5601, "Min Measured Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Lowest value measured since power-on or the last reset."),
-	RES(5602, "Max Measured Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Highest value measured since power-on or the last reset."),
-	RES(5603, "Min Range Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Lowest value the sensor can measure."),
-	RES(5604, "Max Range Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Highest value the sensor can measure."),
-	RES(5605, "Reset Min and Max Measured Values", NONE, E, SINGLE, OPT, "", "",
-	    "Sets the minimum and maximum measured values to the current value."),
-	RES(5700, "Sensor Value", FLOAT, R, SINGLE, MAND, "", "",
-	    "Latest measured value."),
-	RES(5701, "Sensor Units", STRING, R, SINGLE, OPT, "", "",
-	    "Units of the measured values."),
-	RES(5750, "Application Type", STRING, RW, SINGLE, OPT, "", "",
-	    "What the sensor is used for, free text."),
-	RES(6042, "Measurement Quality Indicator", INTEGER, R, SINGLE, OPT, "0..23", "",
-	    "Smart sensor's verdict on the value (0 unchecked, 1 rejected for certain, ...)."),
-	RES(6049, "Measurement Quality Level", INTEGER, R, SINGLE, OPT, "0..100", "",
-	    "Smart sensor's quality score, 100 meaning every check passed."),
-	RES(6050, "Fractional Timestamp", FLOAT, R, SINGLE, OPT, "0..1", "s",
-	    "Sub-second part of the timestamp."),
+/*
+ * Temperature (3303) and Humidity (3304) are the same measured-value sensor
+ * and differ only in their unit: one table serves both.
+ */
+static const struct lw_resource_def measured_sensor_res[] = {
+	IPSO_TIMESTAMP,
+	IPSO_MIN_MEASURED,
+	IPSO_MAX_MEASURED,
+	IPSO_MIN_RANGE,
+	IPSO_MAX_RANGE,
+	IPSO_RESET_MIN_MAX,
+	IPSO_SENSOR_VALUE,
+	IPSO_SENSOR_UNITS,
+	IPSO_APPLICATION_TYPE,
+	IPSO_QUALITY,
 };
 
 static const struct lw_resource_def accelerometer_res[] = {
-	RES(5518, "Timestamp", TIME, R, SINGLE, OPT, "", "",
-	    "When the value was measured."),
-	RES(5603, "Min Range Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Lowest value the sensor can measure."),
-	RES(5604, "Max Range Value", FLOAT, R, SINGLE, OPT, "", "",
-	    "Highest value the sensor can measure."),
-	RES(5701, "Sensor Units", STRING, R, SINGLE, OPT, "", "",
-	    "Units of the measured values."),
+	IPSO_TIMESTAMP,
+	IPSO_MIN_RANGE,
+	IPSO_MAX_RANGE,
+	IPSO_SENSOR_UNITS,
 	RES(5702, "X Value", FLOAT, R, SINGLE, MAND, "", "",
 	    "Acceleration along the X axis."),
 	RES(5703, "Y Value", FLOAT, R, SINGLE, OPT, "", "",
 	    "Acceleration along the Y axis."),
 	RES(5704, "Z Value", FLOAT, R, SINGLE, OPT, "", "",
 	    "Acceleration along the Z axis."),
-	RES(5750, "Application Type", STRING, RW, SINGLE, OPT, "", "",
-	    "What the sensor is used for, free text."),
-	RES(6042, "Measurement Quality Indicator", INTEGER, R, SINGLE, OPT, "0..23", "",
-	    "Smart sensor's verdict on the value (0 unchecked, 1 rejected for certain, ...)."),
-	RES(6049, "Measurement Quality Level", INTEGER, R, SINGLE, OPT, "0..100", "",
-	    "Smart sensor's quality score, 100 meaning every check passed."),
-	RES(6050, "Fractional Timestamp", FLOAT, R, SINGLE, OPT, "0..1", "s",
-	    "Sub-second part of the timestamp."),
+	IPSO_APPLICATION_TYPE,
+	IPSO_QUALITY,
 };
 
 static const struct lw_object_def builtin[] = {
@@ -516,10 +506,10 @@ static const struct lw_object_def builtin[] = {
 	    "urn:oma:lwm2m:oma:21:2.0", oscore_res,
 	    "OSCORE security context the client uses with one server."),
 	OBJ(3303, "Temperature", "1.1", "1.0", MULTI, OPT,
-	    "urn:oma:lwm2m:ext:3303:1.1", temperature_res,
+	    "urn:oma:lwm2m:ext:3303:1.1", measured_sensor_res,
 	    "Temperature sensor with minimum/maximum tracking (unit usually Cel)."),
 	OBJ(3304, "Humidity", "1.1", "1.0", MULTI, OPT,
-	    "urn:oma:lwm2m:ext:3304:1.1", humidity_res,
+	    "urn:oma:lwm2m:ext:3304:1.1", measured_sensor_res,
 	    "Relative humidity sensor with minimum/maximum tracking (unit usually %RH)."),
 	OBJ(3313, "Accelerometer", "1.1", "1.0", MULTI, OPT,
 	    "urn:oma:lwm2m:ext:3313:1.1", accelerometer_res,

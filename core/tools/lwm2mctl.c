@@ -869,6 +869,12 @@ static char *path_target(const char *ep, const char *path, const char *suffix, i
 	return t;
 }
 
+/* Ends a command that printed: a write error (a full disk, a closed pipe) fails it. */
+static int flush_output(void)
+{
+	return fflush(stdout) ? fail("cannot write the output: %s", strerror(errno)) : 0;
+}
+
 static int print_raw(const json_t *j)
 {
 	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : strdup("null");
@@ -876,7 +882,7 @@ static int print_raw(const json_t *j)
 		return fail("out of memory");
 	printf("%s\n", text);
 	free(text);
-	return fflush(stdout) ? fail("cannot write the output: %s", strerror(errno)) : 0;
+	return flush_output();
 }
 
 /* Seconds since the epoch as UTC ISO 8601, with milliseconds when they matter. */
@@ -1010,23 +1016,36 @@ static int cmd_clients(struct ctl *c, int argc, char **argv)
 		       json_string_value(json_object_get(k, "address")) ?: "-");
 	}
 	json_decref(j);
-	return fflush(stdout) ? fail("cannot write the output: %s", strerror(errno)) : 0;
+	return flush_output();
+}
+
+/*
+ * The commands that take "[-j] ENDPOINT" and GET one resource of that client
+ * (rest: what follows /api/v1/clients/EP). 0 with the answer in *j; else
+ * what the command returns, and *j is NULL (-1: nothing more to do).
+ */
+static int get_client(struct ctl *c, int argc, char **argv, const char *rest,
+                      struct rest_args *a, json_t **j)
+{
+	*j = NULL;
+	int rc = parse_rest_args(c, argc, argv, "j", 1, 1, a);
+	if (rc)
+		return rc;
+	char *target = client_target(a->pos[0], rest);
+	if (!target)
+		return fail("out of memory");
+	rc = call(c, a, "GET", target, NULL, j);
+	free(target);
+	return rc;
 }
 
 static int cmd_client(struct ctl *c, int argc, char **argv)
 {
 	struct rest_args a;
-	int rc = parse_rest_args(c, argc, argv, "j", 1, 1, &a);
+	json_t *j;
+	int rc = get_client(c, argc, argv, "", &a, &j);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	char *target = client_target(a.pos[0], "");
-	if (!target)
-		return fail("out of memory");
-	json_t *j;
-	rc = call(c, &a, "GET", target, NULL, &j);
-	free(target);
-	if (rc)
-		return rc;
 	if (a.json || !json_is_object(j)) {
 		rc = print_raw(j);
 		json_decref(j);
@@ -1053,22 +1072,17 @@ static int cmd_client(struct ctl *c, int argc, char **argv)
 		printf("%-14s %s\n", key, text);
 	}
 	json_decref(j);
-	return fflush(stdout) ? fail("cannot write the output: %s", strerror(errno)) : 0;
+	return flush_output();
 }
 
 static int cmd_observations(struct ctl *c, int argc, char **argv)
 {
 	struct rest_args a;
-	int rc = parse_rest_args(c, argc, argv, "j", 1, 1, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	char *target = client_target(a.pos[0], "/observations");
-	if (!target)
-		return fail("out of memory");
 	json_t *j;
-	rc = call(c, &a, "GET", target, NULL, &j);
-	free(target);
-	if (!rc)
+	int rc = get_client(c, argc, argv, "/observations", &a, &j);
+	if (rc)
+		rc = rc < 0 ? 0 : rc;
+	else
 		rc = print_raw(j);
 	json_decref(j);
 	return rc;
@@ -1099,7 +1113,7 @@ static int print_records_answer(const struct rest_args *a, json_t *j)
 	if (!json_is_array(records))
 		return print_raw(j);
 	print_records_table(records);
-	return fflush(stdout) ? fail("cannot write the output: %s", strerror(errno)) : 0;
+	return flush_output();
 }
 
 static int cmd_read(struct ctl *c, int argc, char **argv)
@@ -1360,7 +1374,7 @@ static int cmd_discover(struct ctl *c, int argc, char **argv)
 		putchar('\n');
 	}
 	json_decref(j);
-	return fflush(stdout) ? fail("cannot write the output: %s", strerror(errno)) : 0;
+	return flush_output();
 }
 
 static int cmd_attrs(struct ctl *c, int argc, char **argv)

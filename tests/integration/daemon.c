@@ -171,6 +171,60 @@ int lw_wait_timeout(pid_t pid, int timeout_ms)
 	}
 }
 
+void lw_stop_child(pid_t pid, int timeout_ms)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	if (lw_wait_timeout(pid, timeout_ms) == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+pid_t lw_coap_server_start(const char *bin, const char *const *extra, int *port)
+{
+	for (int attempt = 0; attempt < 5; attempt++) {
+		int p = lw_free_udp_port();
+		if (p <= 0)
+			return -1;
+		char port_s[16];
+		snprintf(port_s, sizeof(port_s), "%d", p);
+		const char *argv[24] = {bin, "-A", "127.0.0.1", "-p", port_s};
+		size_t n = 5;
+		for (size_t i = 0; extra && extra[i]; i++) {
+			if (n + 1 >= sizeof(argv) / sizeof(argv[0])) {
+				fprintf(stderr, "harness: too many coap-server arguments\n");
+				return -1;
+			}
+			argv[n++] = extra[i];
+		}
+		argv[n] = NULL;
+		pid_t pid = lw_spawn(argv, NULL, NULL);
+		if (pid <= 0)
+			return -1;
+		int exited = 0;
+		uint64_t end = lw_now_ms() + 5000;
+		while (lw_now_ms() < end) {
+			if (waitpid(pid, NULL, WNOHANG) == pid) {
+				exited = 1; /* it could not bind: try another port */
+				break;
+			}
+			if (lw_coap_ping(p, 100) == 0) {
+				*port = p;
+				return pid;
+			}
+		}
+		if (!exited) {
+			fprintf(stderr, "harness: coap-server does not answer pings on port %d\n", p);
+			lw_stop_child(pid, 2000);
+			return -1;
+		}
+	}
+	fprintf(stderr, "harness: coap-server would not start\n");
+	return -1;
+}
+
 int lw_run(const char *const *argv, int timeout_ms, char **out, char **err)
 {
 	char dir[] = "/tmp/lwm2md-run-XXXXXX";

@@ -78,6 +78,16 @@ int lw_wait_timeout(pid_t pid, int timeout_ms);
  * not NULL) receive the output as malloc'd strings.
  */
 int lw_run(const char *const *argv, int timeout_ms, char **out, char **err);
+/* SIGTERM to pid, SIGKILL when it has not ended after timeout_ms; reaps it. */
+void lw_stop_child(pid_t pid, int timeout_ms);
+/*
+ * Starts libcoap's coap-server bin on a free 127.0.0.1 port, with extra
+ * arguments (NULL-terminated, may be NULL) after "-A 127.0.0.1 -p PORT", and
+ * waits until it answers a CoAP ping; a server that exits at once (its port
+ * was taken meanwhile) is tried again on another port. Returns its pid and
+ * puts the port in *port, or -1 (the reason on stderr).
+ */
+pid_t lw_coap_server_start(const char *bin, const char *const *extra, int *port);
 
 /* ---- files ---- */
 

@@ -33,39 +33,13 @@ static void start_server(void)
 	if (!bin || !*bin)
 		cr_skip("LW_COAP_SERVER is empty: configure found no coap-server "
 		        "(install libcoap3-bin)");
-	for (int attempt = 0; attempt < 5; attempt++) {
-		server_port = lw_free_udp_port();
-		cr_assert_gt(server_port, 0);
-		char port[16];
-		snprintf(port, sizeof(port), "%d", server_port);
-		const char *argv[] = {bin, "-A", "127.0.0.1", "-p", port, NULL};
-		server_pid = lw_spawn(argv, NULL, NULL);
-		cr_assert_gt(server_pid, 0);
-		uint64_t end = lw_now_ms() + 5000;
-		while (lw_now_ms() < end) {
-			if (waitpid(server_pid, NULL, WNOHANG) == server_pid) {
-				/* It could not bind (the TCP twin of the port is taken?): again. */
-				server_pid = 0;
-				break;
-			}
-			if (lw_coap_ping(server_port, 100) == 0)
-				return;
-		}
-		cr_assert_eq(server_pid, 0, "coap-server does not answer pings on port %d",
-		             server_port);
-	}
-	cr_assert_fail("coap-server would not start");
+	server_pid = lw_coap_server_start(bin, NULL, &server_port);
+	cr_assert_gt(server_pid, 0, "coap-server would not start");
 }
 
 static void stop_server(void)
 {
-	if (server_pid <= 0)
-		return;
-	kill(server_pid, SIGTERM);
-	if (lw_wait_timeout(server_pid, 2000) == -1) {
-		kill(server_pid, SIGKILL);
-		waitpid(server_pid, NULL, 0);
-	}
+	lw_stop_child(server_pid, 2000);
 	server_pid = 0;
 }
 

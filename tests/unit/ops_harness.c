@@ -22,6 +22,8 @@
 #include "lwm2m/send.h"
 #include "timer.h"
 
+#include "engine_rig.h"
+
 /* The plugins' codec structs, compiled into the test. */
 extern const struct lw_codec lw_codec_link, lw_codec_tlv, lw_codec_tlv_legacy,
 	lw_codec_senml_json, lw_codec_senml_cbor, lw_codec_lwm2m_cbor, lw_codec_text,
@@ -48,11 +50,9 @@ static lw_model *model;
 static int running;
 static uint16_t next_mid = 0x100;
 
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return oh_now;
-}
+static const struct engine_rig rig = {
+	.now = &oh_now, .timers = &oh_timers, .eng = &oh_eng, .ep = &cep, .max_runs = 10000000ul,
+};
 
 static int64_t fake_wall(void *ctx)
 {
@@ -116,16 +116,10 @@ void oh_result_cb(void *arg, const struct lw_op_result *r)
 
 void oh_start(void)
 {
-	oh_now = T_START;
 	oh_n_sent = oh_n_events = oh_n_results = 0;
-	lw_timers_init(&oh_timers, fake_clock, NULL);
-	memset(&cep, 0, sizeof(cep));
-	cep.name = "capture";
-	cep.send = capture_send;
 	struct lw_coap_params params;
 	lw_coap_params_default(&params);
-	cr_assert_eq(lw_coap_engine_init(&oh_eng, &oh_timers, &params), 0);
-	cep.engine = &oh_eng;
+	er_start(&rig, T_START, capture_send, &params);
 	lw_events_init(&bus);
 	cr_assert_eq(lw_events_subscribe(&bus, NULL, LW_EVENT_MASK_ALL, on_event, NULL), 0);
 	cr_assert_eq(lw_registry_init(&oh_reg, &oh_timers, &bus), 0);
@@ -153,8 +147,7 @@ void oh_stop(void)
 		lw_ops_free(&oh_ops);
 		lw_registration_detach(&oh_eng, &oh_reg);
 		lw_registry_free(&oh_reg);
-		lw_coap_engine_free(&oh_eng);
-		lw_timers_free(&oh_timers);
+		er_stop(&rig);
 		lw_events_free(&bus);
 		lw_codecs_unregister_owner(NULL);
 		lw_model_free(model);
@@ -165,17 +158,7 @@ void oh_stop(void)
 
 void oh_advance_to(uint64_t t)
 {
-	for (;;) {
-		uint64_t next = lw_timers_next(&oh_timers);
-		if (next > t)
-			break;
-		if (next > oh_now)
-			oh_now = next;
-		lw_timers_run(&oh_timers, oh_now);
-	}
-	if (t > oh_now)
-		oh_now = t;
-	lw_timers_run(&oh_timers, oh_now);
+	er_advance_to(&rig, t);
 }
 
 void oh_advance(uint64_t ms)
@@ -185,13 +168,7 @@ void oh_advance(uint64_t ms)
 
 void oh_input(uint16_t port, const uint8_t *buf, size_t len)
 {
-	struct lw_coap_addr a;
-	memset(&a, 0, sizeof(a));
-	a.len = sizeof(a.u.in);
-	a.u.in.sin_family = AF_INET;
-	a.u.in.sin_port = htons(port);
-	a.u.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lw_coap_engine_input(&oh_eng, &cep, &a, buf, len);
+	er_input(&rig, port, buf, len);
 }
 
 void oh_parse_sent(long i, struct lw_coap_msg *m)

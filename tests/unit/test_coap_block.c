@@ -23,16 +23,7 @@
 #include "lwm2m/error.h"
 #include "timer.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_LSAN 1
-#endif
-#endif
-#ifdef TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "engine_rig.h"
 
 #define T_START 1000000u
 #define PORT_DEV 5683
@@ -57,11 +48,9 @@ static int running;
 /* The bodies: pseudo-random so that a misplaced block shows. */
 static uint8_t body[LW_COAP_BLOCK_MAX_RESPONSE + 4096];
 
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return now_ms;
-}
+static const struct engine_rig rig = {
+	.now = &now_ms, .timers = &timers, .eng = &eng, .ep = &ep, .max_runs = 1000000ul,
+};
 
 static int capture_send(struct lw_coap_endpoint *e, const struct lw_coap_addr *to,
 			const uint8_t *buf, size_t len)
@@ -89,14 +78,8 @@ static void fill_body(void)
 
 static void start(void)
 {
-	now_ms = T_START;
 	n_sent = n_taken = 0;
-	lw_timers_init(&timers, fake_clock, NULL);
-	memset(&ep, 0, sizeof(ep));
-	ep.name = "capture";
-	ep.send = capture_send;
-	cr_assert_eq(lw_coap_engine_init(&eng, &timers, NULL), 0);
-	ep.engine = &eng;
+	er_start(&rig, T_START, capture_send, NULL);
 	running = 1;
 	fill_body();
 }
@@ -106,9 +89,7 @@ static void stop(void)
 	if (!running)
 		return;
 	running = 0;
-	lw_coap_engine_free(&eng);
-	lw_timers_free(&timers);
-	memset(&eng, 0, sizeof(eng));
+	er_stop(&rig);
 }
 
 struct cb_rec {
@@ -132,47 +113,17 @@ static void end_clean(void)
 {
 	stop();
 	rec_reset();
-#ifdef TEST_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0,
-		     "memory leaked (LeakSanitizer's report is above)");
-#endif
+	er_check_leaks();
 }
 
 static void advance(uint64_t ms)
 {
-	uint64_t t = now_ms + ms;
-	unsigned long guard = 0;
-
-	for (;;) {
-		uint64_t next = lw_timers_next(&timers);
-		if (next > t)
-			break;
-		if (next > now_ms)
-			now_ms = next;
-		lw_timers_run(&timers, now_ms);
-		cr_assert_lt(++guard, 1000000ul, "a timer keeps re-arming in the past");
-	}
-	now_ms = t;
-	lw_timers_run(&timers, now_ms);
-}
-
-static struct lw_coap_addr addr4(uint16_t port)
-{
-	struct lw_coap_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.len = sizeof(a.u.in);
-	a.u.in.sin_family = AF_INET;
-	a.u.in.sin_port = htons(port);
-	a.u.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
+	er_advance_to(&rig, now_ms + ms);
 }
 
 static void input(const uint8_t *buf, size_t len)
 {
-	struct lw_coap_addr a = addr4(PORT_DEV);
-
-	lw_coap_engine_input(&eng, &ep, &a, buf, len);
+	er_input(&rig, PORT_DEV, buf, len);
 }
 
 /* The next datagram the engine sent, parsed (valid until the next call). */
@@ -262,7 +213,7 @@ static void on_response(void *arg, int status, const struct lw_coap_msg *m)
 
 static struct lw_coap_peer *device(void)
 {
-	struct lw_coap_addr a = addr4(PORT_DEV);
+	struct lw_coap_addr a = er_addr4(PORT_DEV);
 	struct lw_coap_peer *p = lw_coap_peer_get(&eng.peers, &ep, &a, now_ms);
 
 	cr_assert_not_null(p);
@@ -1087,7 +1038,7 @@ static void pump(void)
 		memcpy(buf, q->buf, len);
 		q_head = (q_head + 1) % QUEUE;
 		q_len--;
-		struct lw_coap_addr from = addr4(to_server ? PORT_CLIENT : PORT_DEV);
+		struct lw_coap_addr from = er_addr4(to_server ? PORT_CLIENT : PORT_DEV);
 		if (to_server)
 			lw_coap_engine_input(srv, &ep_srv, &from, buf, len);
 		else

@@ -24,21 +24,7 @@
 #include "lwm2m/error.h"
 #include "timer.h"
 
-/*
- * Under AddressSanitizer each test ends with a leak check of its own: the
- * report LeakSanitizer prints when a test process exits does not fail the
- * test, an assertion does.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_LSAN 1
-#endif
-#endif
-#ifdef TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "engine_rig.h"
 
 /* Not 0, so that a "0 means unset" slip in the engine shows. */
 #define T_START 1000000u
@@ -63,11 +49,9 @@ static struct sent sent[MAX_SENT];
 static size_t n_sent;
 static int running;
 
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return now_ms;
-}
+static const struct engine_rig rig = {
+	.now = &now_ms, .timers = &timers, .eng = &eng, .ep = &ep, .max_runs = 10000000ul,
+};
 
 static int capture_send(struct lw_coap_endpoint *e, const struct lw_coap_addr *to,
 			const uint8_t *buf, size_t len)
@@ -85,14 +69,8 @@ static int capture_send(struct lw_coap_endpoint *e, const struct lw_coap_addr *t
 
 static void start(const struct lw_coap_params *params)
 {
-	now_ms = T_START;
 	n_sent = 0;
-	lw_timers_init(&timers, fake_clock, NULL);
-	memset(&ep, 0, sizeof(ep));
-	ep.name = "capture";
-	ep.send = capture_send;
-	cr_assert_eq(lw_coap_engine_init(&eng, &timers, params), 0);
-	ep.engine = &eng;
+	er_start(&rig, T_START, capture_send, params);
 	running = 1;
 }
 
@@ -101,59 +79,24 @@ static void stop(void)
 	if (!running)
 		return;
 	running = 0;
-	lw_coap_engine_free(&eng);
-	lw_timers_free(&timers);
-	/* No stale pointer in a static may hide a leaked block from LeakSanitizer. */
-	memset(&eng, 0, sizeof(eng));
+	er_stop(&rig);
 }
 
 /* Ends a test: frees the engine, and under ASan asserts nothing leaked. */
 static void end_clean(void)
 {
 	stop();
-#ifdef TEST_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0,
-		     "memory leaked (LeakSanitizer's report is above)");
-#endif
+	er_check_leaks();
 }
 
-/*
- * Moves the fake clock to t, stopping at every timer deadline on the way so
- * that each timer fires at exactly its due time, as on a real loop.
- */
 static void advance_to(uint64_t t)
 {
-	unsigned long guard = 0;
-
-	for (;;) {
-		uint64_t next = lw_timers_next(&timers);
-		if (next > t)
-			break;
-		if (next > now_ms)
-			now_ms = next;
-		lw_timers_run(&timers, now_ms);
-		cr_assert_lt(++guard, 10000000ul, "a timer keeps re-arming in the past");
-	}
-	if (t > now_ms)
-		now_ms = t;
-	lw_timers_run(&timers, now_ms);
+	er_advance_to(&rig, t);
 }
 
 static void advance(uint64_t ms)
 {
 	advance_to(now_ms + ms);
-}
-
-static struct lw_coap_addr addr4(uint16_t port)
-{
-	struct lw_coap_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.len = sizeof(a.u.in);
-	a.u.in.sin_family = AF_INET;
-	a.u.in.sin_port = htons(port);
-	a.u.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
 }
 
 static uint16_t addr_port(const struct lw_coap_addr *a)
@@ -165,16 +108,12 @@ static uint16_t addr_port(const struct lw_coap_addr *a)
 
 static void input_from(uint16_t port, const uint8_t *buf, size_t len)
 {
-	struct lw_coap_addr a = addr4(port);
-
-	lw_coap_engine_input(&eng, &ep, &a, buf, len);
+	er_input(&rig, port, buf, len);
 }
 
 static struct lw_coap_peer *peer_of(uint16_t port)
 {
-	struct lw_coap_addr a = addr4(port);
-
-	return lw_coap_peer_find(&eng.peers, &ep, &a);
+	return er_peer_of(&rig, port);
 }
 
 /* Parses captured datagram i, which must be well formed. */
@@ -321,7 +260,7 @@ static void on_response(void *arg, int status, const struct lw_coap_msg *m)
 
 static struct lw_coap_peer *client_peer(uint16_t port)
 {
-	struct lw_coap_addr a = addr4(port);
+	struct lw_coap_addr a = er_addr4(port);
 	struct lw_coap_peer *p = lw_coap_peer_get(&eng.peers, &ep, &a, now_ms);
 
 	cr_assert_not_null(p);

@@ -28,16 +28,7 @@
 #include "lwm2m/registry.h"
 #include "timer.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_LSAN 1
-#endif
-#endif
-#ifdef TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "engine_rig.h"
 
 /* plugins/codec-link/link.c, linked into this test. */
 extern const struct lw_codec lw_codec_link;
@@ -70,11 +61,9 @@ static struct {
 } events[MAX_EVENTS];
 static size_t n_events;
 
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return now_ms;
-}
+static const struct engine_rig rig = {
+	.now = &now_ms, .timers = &timers, .eng = &eng, .ep = &cep, .max_runs = 10000000ul,
+};
 
 static int64_t fake_wall(void *ctx)
 {
@@ -108,17 +97,11 @@ static void on_event(const lw_event *ev, void *ctx)
 
 static void start(void)
 {
-	now_ms = T_START;
 	n_sent = 0;
 	n_events = 0;
-	lw_timers_init(&timers, fake_clock, NULL);
-	memset(&cep, 0, sizeof(cep));
-	cep.name = "capture";
-	cep.send = capture_send;
 	struct lw_coap_params params;
 	lw_coap_params_default(&params);
-	cr_assert_eq(lw_coap_engine_init(&eng, &timers, &params), 0);
-	cep.engine = &eng;
+	er_start(&rig, T_START, capture_send, &params);
 	lw_events_init(&bus);
 	cr_assert_eq(lw_events_subscribe(&bus, NULL, LW_EVENT_MASK_ALL, on_event, NULL), 0);
 	cr_assert_eq(lw_registry_init(&reg, &timers, &bus), 0);
@@ -135,21 +118,16 @@ static void stop(void)
 	running = 0;
 	lw_registration_detach(&eng, &reg);
 	lw_registry_free(&reg);
-	lw_coap_engine_free(&eng);
-	lw_timers_free(&timers);
+	er_stop(&rig);
 	lw_events_free(&bus);
 	lw_codecs_unregister_owner(NULL);
-	memset(&eng, 0, sizeof(eng));
 	memset(&reg, 0, sizeof(reg));
 }
 
 static void end_clean(void)
 {
 	stop();
-#ifdef TEST_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0,
-	             "memory leaked (LeakSanitizer's report is above)");
-#endif
+	er_check_leaks();
 }
 
 TestSuite(registry, .init = start, .fini = end_clean, .timeout = 30);
@@ -157,34 +135,12 @@ TestSuite(registry, .init = start, .fini = end_clean, .timeout = 30);
 /* Moves the fake clock to t, firing each timer at exactly its due time. */
 static void advance_to(uint64_t t)
 {
-	for (;;) {
-		uint64_t next = lw_timers_next(&timers);
-		if (next > t)
-			break;
-		if (next > now_ms)
-			now_ms = next;
-		lw_timers_run(&timers, now_ms);
-	}
-	if (t > now_ms)
-		now_ms = t;
-	lw_timers_run(&timers, now_ms);
-}
-
-static struct lw_coap_addr addr4(uint16_t port)
-{
-	struct lw_coap_addr a;
-	memset(&a, 0, sizeof(a));
-	a.len = sizeof(a.u.in);
-	a.u.in.sin_family = AF_INET;
-	a.u.in.sin_port = htons(port);
-	a.u.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
+	er_advance_to(&rig, t);
 }
 
 static struct lw_coap_peer *peer_of(uint16_t port)
 {
-	struct lw_coap_addr a = addr4(port);
-	return lw_coap_peer_find(&eng.peers, &cep, &a);
+	return er_peer_of(&rig, port);
 }
 
 /* ---- requests and answers ---- */
@@ -225,8 +181,7 @@ static struct answer request(uint16_t port, uint8_t code, const char *path,
 	cr_assert_eq(lw_coap_build_end(&b, &len), 0);
 
 	unsigned long before = n_sent;
-	struct lw_coap_addr a = addr4(port);
-	lw_coap_engine_input(&eng, &cep, &a, wire, len);
+	er_input(&rig, port, wire, len);
 	cr_assert_eq(n_sent, before + 1, "no answer to a request on %s", path);
 
 	struct lw_coap_msg m;
