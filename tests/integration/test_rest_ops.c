@@ -473,3 +473,32 @@ Test(rest_ops, queue_mode_asleep_answers_202_then_event)
 	close(ev);
 	stop_client();
 }
+
+/*
+ * LwM2M Send end to end: the real client posts its temperature to /dp every
+ * second (SenML CBOR, time-stamped) and each one reaches the event stream as
+ * a `send` event with the records.
+ */
+Test(rest_ops, send_reaches_the_event_stream)
+{
+	start_daemon();
+	const char *extra[] = {"--send-interval", "1", NULL};
+	start_client("sender", extra);
+	int ev = httpc_send(http_port, "GET", "/api/v1/events?ep=sender", AUTH, NULL, NULL);
+	cr_assert_geq(ev, 0);
+	static char buf[65536];
+	size_t len = 0;
+	cr_assert_eq(httpc_read_until(ev, buf, sizeof(buf), &len, "event stream\n\n", 3000), 0);
+	cr_assert_eq(httpc_read_until(ev, buf, sizeof(buf), &len, "event: send\n", 8000), 0,
+	             "no send event:\n%s\n%s", buf, lw_slurp(client_err));
+	const char *hit = strstr(buf, "event: send\n");
+	cr_assert(hit);
+	const char *next = strstr(hit + 1, "\n\n");
+	cr_assert(next, "an incomplete event: %s", hit);
+	cr_expect(memmem(hit, (size_t)(next - hit), "/3303/0/5700", 12),
+	          "the temperature is not in the send event: %.*s", (int)(next - hit), hit);
+	cr_expect(memmem(hit, (size_t)(next - hit), "\"time\"", 6),
+	          "the sent value carries no time: %.*s", (int)(next - hit), hit);
+	close(ev);
+	stop_client();
+}
