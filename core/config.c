@@ -19,7 +19,7 @@
 #define LW_PLUGIN_DIR "/usr/local/lib/lwm2md/plugins"
 #endif
 
-enum def_type { T_STR, T_INT, T_PORT, T_ENUM };
+enum def_type { T_STR, T_INT, T_PORT, T_ENUM, T_BOOL };
 
 struct def {
 	const char *section;
@@ -41,6 +41,7 @@ static const struct def defs[] = {
 	{"server", "model_dirs", T_STR, F(model_dirs), NULL, 0, 0, NULL},
 	{"server", "workers", T_INT, F(workers), "2", 1, 64, NULL},
 	{"server", "worker_queue", T_INT, F(worker_queue), "65536", 16, 16777216, NULL},
+	{"server", "reobserve_on_register", T_BOOL, F(reobserve_on_register), "true", 0, 0, NULL},
 	{"log", "level", T_ENUM, F(log_level), "info", 0, 0, "error|warn|info|debug"},
 	{"log", "target", T_ENUM, F(log_target), "stderr", 0, 0, "stderr|syslog|file"},
 	{"log", "file", T_STR, F(log_file), NULL, 0, 0, NULL},
@@ -64,6 +65,7 @@ static const struct def defs[] = {
 	{"http", "sse_keepalive_ms", T_INT, F(http_sse_keepalive_ms), "15000", 50, 3600000, NULL},
 	{"storage", "plugin", T_STR, F(storage_plugin), "sqlite", 0, 0, NULL},
 	{"storage", "conninfo", T_STR, F(storage_conninfo), NULL, 0, 0, NULL},
+	{"storage", "node_id", T_STR, F(storage_node_id), NULL, 0, 0, NULL},
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
 _Static_assert(N_DEFS <= sizeof(((struct lw_config *)0)->lines) / sizeof(int),
@@ -128,6 +130,14 @@ static int set_field(struct lw_config *cfg, const struct def *d, const char *val
 			return LW_ENOMEM;
 		free(*slot);
 		*slot = copy;
+		return 0;
+	}
+	if (d->type == T_BOOL) {
+		if (lw_config_parse_bool(value, (int *)(base + d->offset)) != 0) {
+			snprintf(err, errlen, "[%s] %s = \"%s\": expected true or false", d->section,
+			         d->key, value);
+			return LW_EINVAL;
+		}
 		return 0;
 	}
 	long long v;

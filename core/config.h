@@ -30,6 +30,7 @@ struct lw_config {
 	char *model_dirs; /* space/comma separated folders of DDF XML files */
 	int workers;
 	int worker_queue;
+	int reobserve_on_register; /* observe again after a new Register (bool) */
 
 	/* [log] */
 	char *log_level;
@@ -65,6 +66,7 @@ struct lw_config {
 	/* [storage] */
 	char *storage_plugin;
 	char *storage_conninfo;
+	char *storage_node_id; /* NULL: the host name */
 
 	/* line of each core key in the file (0: not set there), by table index */
 	int lines[48];

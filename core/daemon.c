@@ -1,7 +1,8 @@
 /*
  * daemon.c: start-up and shut-down order of the server. Start: config checked,
  * plugins loaded and their sections checked, loop and workers up, listeners
- * bound, plugins started, "started" published. Stop: the reverse, with the
+ * bound, plugins started, a link-format codec required (Register needs it),
+ * "started" published. Stop: the reverse, with the
  * worker pool drained before any plugin's fini so that no accepted job is lost.
  */
 #include "daemon.h"
@@ -20,8 +21,11 @@
 #include "coap/udp.h"
 #include "http/server.h"
 #include "lwm2m/server.h"
+#include "storage/service.h"
 #include "log.h"
+#include "lwm2m/codec.h"
 #include "lwm2m/ddf.h"
+#include "lwm2m/ops.h"
 
 static int mkdir_p(const char *path)
 {
@@ -84,6 +88,7 @@ int lw_daemon_check(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 	lw_events_init(&d->events);
 	d->host.events = &d->events;
 	d->host.workers = &d->workers;
+	d->host.loop = &d->loop;
 	d->host.state_dir = cfg->state_dir;
 	if (lw_plugins_load(&d->plugins, cfg, &d->host, err, errlen) != 0)
 		return LW_EXIT_CONFIG;
@@ -171,9 +176,43 @@ int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 	rc = open_listeners(d, err, errlen);
 	if (rc)
 		return rc;
+	d->storage = calloc(1, sizeof(*d->storage));
+	if (!d->storage) {
+		snprintf(err, errlen, "out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	lw_storage_service_configure(d->storage, d);
 	if (lw_plugins_start(&d->plugins, err, errlen) != 0)
 		return LW_EXIT_RUNTIME;
+	/* Every Register carries its object list in link format: without a
+	 * codec for it, each one would be refused. Codecs exist only once the
+	 * plugins' init ran, so this is checked here and not by --check. */
+	const struct lw_codec *link = lw_codec_by_format(LW_CF_LINK);
+	if (cfg->coap_port != 0 && (!link || !link->decode_links)) {
+		char where[300];
+		if (cfg->plugins)
+			snprintf(where, sizeof(where), "%s:%d: [server] plugins",
+			         cfg->path ? cfg->path : "defaults",
+			         lw_config_line(cfg, "server", "plugins"));
+		else
+			snprintf(where, sizeof(where), "[server] plugin_dir %s", cfg->plugin_dir);
+		snprintf(err, errlen, "%s: no codec for content format 40 (application/link-format) "
+		         "is loaded, so every Register would be refused: load plugin codec-link",
+		         where);
+		return LW_EXIT_CONFIG;
+	}
 	rc = lw_server_start(d, err, errlen);
+	struct lw_operations *ops = rc ? NULL : lw_server_ops(d);
+	if (ops)
+		ops->reobserve = cfg->reobserve_on_register;
+	/* Registrations come back from the store before any datagram is read:
+	 * an Update must find its registration. */
+	if (!rc && d->udp)
+		lw_coap_udp_pause(d->udp, 1);
+	if (!rc)
+		rc = lw_storage_service_start(d->storage, d, err, errlen);
+	if (!rc && d->udp)
+		lw_coap_udp_pause(d->udp, 0);
 	if (!rc)
 		rc = lw_http_start(d, err, errlen);
 	if (rc)
@@ -200,6 +239,11 @@ void lw_daemon_stop(struct lw_daemon *d)
 	/* HTTP first (no new operator requests), then the LwM2M side, then CoAP. */
 	lw_http_stop(d);
 	lw_server_stop(d);
+	if (d->storage) {
+		lw_storage_service_stop(d->storage);
+		free(d->storage);
+		d->storage = NULL;
+	}
 	if (d->udp) {
 		lw_coap_udp_close(d->udp);
 		free(d->udp);

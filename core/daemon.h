@@ -17,6 +17,7 @@ struct lw_coap_engine;
 struct lw_model;
 struct lw_server;
 struct lw_http;
+struct lw_storage_service;
 struct lw_coap_udp;
 struct event;
 
@@ -39,6 +40,7 @@ struct lw_daemon {
 	struct lw_coap_udp *udp;
 	struct lw_server *server; /* lwm2m/server.c */
 	struct lw_http *http;     /* http/server.c */
+	struct lw_storage_service *storage; /* storage/service.c */
 	struct event *sigs[3];
 	time_t started;
 	int workers_up, loop_up, plugins_loaded;

@@ -55,6 +55,11 @@ const char *lw_event_json(const lw_event *ev)
 	return ev->json;
 }
 
+const struct lw_records *lw_event_records(const lw_event *ev)
+{
+	return ev->records;
+}
+
 void lw_events_init(struct lw_events *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -138,6 +143,12 @@ static size_t json_str(char *out, size_t cap, const char *s)
 
 void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, const char *fields)
 {
+	lw_events_publish_records(b, kind, endpoint, fields, NULL);
+}
+
+void lw_events_publish_records(struct lw_events *b, int kind, const char *endpoint,
+                               const char *fields, const lw_records *records)
+{
 	if (kind <= 0 || kind >= LW_EVENT_KIND_COUNT)
 		return;
 	b->published[kind]++;
@@ -162,7 +173,7 @@ void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, cons
 	snprintf(json, need, "{\"event\":\"%s\",\"time\":%.3f%s%s%s%s}", kind_names[kind], now,
 	         endpoint ? ",\"endpoint\":" : "", endpoint ? ep : "",
 	         fields && *fields ? "," : "", fields ? fields : "");
-	struct lw_event ev = {kind, endpoint, now, json};
+	struct lw_event ev = {kind, endpoint, now, json, records};
 	for (struct lw_subscription *s = b->subs; s; s = s->next)
 		if (s->mask & LW_EVENT_MASK(kind))
 			s->cb(&ev, s->ctx);

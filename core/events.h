@@ -10,12 +10,14 @@
 #include <stdint.h>
 
 #include "lwm2m/plugin.h"
+#include "lwm2m/records.h"
 
 struct lw_event {
 	int kind;
 	const char *endpoint; /* NULL when not about one client */
 	double time;
 	const char *json; /* the whole event as a JSON object */
+	const lw_records *records; /* the data the event carries, or NULL */
 };
 
 struct lw_subscription;
@@ -36,5 +38,9 @@ void lw_events_unsubscribe_owner(struct lw_events *b, const void *owner);
  * common members (e.g. "\"lifetime\":300"), or NULL.
  */
 void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, const char *fields);
+/* The same, for an event that carries data (notification, send, read
+ * result): subscribers get records as they are, without parsing the JSON. */
+void lw_events_publish_records(struct lw_events *b, int kind, const char *endpoint,
+                               const char *fields, const lw_records *records);
 
 #endif

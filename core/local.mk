@@ -10,6 +10,11 @@ core_liblwcore_la_SOURCES = \
 	core/worker.c core/worker.h \
 	core/events.c core/events.h \
 	core/plugin.c core/plugin.h \
+	core/plugin_loop.c core/plugin_metrics.c core/plugin_loop.h \
+	core/storage/backend.c core/storage/backend.h \
+	core/storage/persist.c core/storage/persist.h \
+	core/storage/cluster.c core/storage/cluster.h \
+	core/storage/service.c core/storage/service.h \
 	core/daemon.c core/daemon.h \
 	core/util/hash.c core/util/hash.h \
 	core/util/arena.c core/util/arena.h \
@@ -29,11 +34,12 @@ core_liblwcore_la_SOURCES = \
 	core/lwm2m/registration.c core/lwm2m/registration.h \
 	core/lwm2m/formats.c core/lwm2m/formats.h \
 	core/lwm2m/ops.c core/lwm2m/ops.h \
+	core/lwm2m/op_json.c core/lwm2m/op_json.h \
 	core/lwm2m/observe.c core/lwm2m/observe.h \
 	core/lwm2m/send.c core/lwm2m/send.h \
 	core/http/server.c core/http/server.h core/http/http.h \
 	core/http/bridge.c core/http/rest.c core/http/auth.c \
-	core/http/metrics.c core/http/sse.c core/http/ops.c \
+	core/http/metrics.c core/http/sse.c core/http/ops.c core/http/data.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \
@@ -68,7 +74,10 @@ lwm2minclude_HEADERS = \
 	include/lwm2m/model.h \
 	include/lwm2m/buf.h \
 	include/lwm2m/base64.h \
-	include/lwm2m/codec.h
+	include/lwm2m/codec.h \
+	include/lwm2m/loop.h \
+	include/lwm2m/metrics.h \
+	include/lwm2m/storage.h
 
 # Every LW_API function of include/lwm2m/, listed in one generated table that
 # the loader references: the linker then keeps all of them in lwm2md (and

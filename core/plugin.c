@@ -15,7 +15,19 @@
 
 #include "events.h"
 #include "lwm2m/codecs.h"
+#include "plugin_loop.h"
+#include "storage/backend.h"
 #include "worker.h"
+
+/* What a plugin registered through the ABI, forgotten when it stops. */
+static void release_owned(struct lw_plugin *p)
+{
+	lw_events_unsubscribe_owner(p->host->events, p);
+	lw_codecs_unregister_owner(p);
+	lw_storage_unregister_owner(p);
+	lw_plugin_loop_release(p);
+	lw_plugin_metrics_release(p);
+}
 
 const char *lw_plugin_name(const lw_plugin *self)
 {
@@ -346,8 +358,7 @@ static void stop_all(struct lw_plugins *ps)
 		if (p->started && p->desc->fini)
 			p->desc->fini(p);
 		p->started = 0;
-		lw_events_unsubscribe_owner(p->host->events, p);
-		lw_codecs_unregister_owner(p);
+		release_owned(p);
 	}
 	free(v);
 }
@@ -361,8 +372,7 @@ int lw_plugins_start(struct lw_plugins *ps, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: plugin %s failed to start: %s (%s)", p->path,
 			         p->desc->name, p->error[0] ? p->error : "no reason given",
 			         lw_strerror(rc));
-			lw_events_unsubscribe_owner(p->host->events, p);
-			lw_codecs_unregister_owner(p);
+			release_owned(p);
 			/* The caller drains the workers, then lw_plugins_unload() stops
 			 * those started: no job's done may run after its plugin's fini. */
 			return rc < 0 ? rc : LW_EINVAL;

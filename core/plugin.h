@@ -15,9 +15,12 @@ struct lw_events;
 struct lw_worker_pool;
 
 /* What the core lends its plugins. */
+struct lw_loop;
+
 struct lw_plugin_host {
 	struct lw_events *events;
 	struct lw_worker_pool *workers;
+	struct lw_loop *loop; /* for lwm2m/loop.h; NULL in tools without a loop */
 	const char *state_dir;
 };
 

@@ -15,3 +15,5 @@ include plugins/codec-json/local.mk
 include plugins/codec-senml-json/local.mk
 include plugins/codec-senml-cbor/local.mk
 include plugins/codec-lwm2m-cbor/local.mk
+include plugins/storage-sqlite/local.mk
+include plugins/storage-postgres/local.mk

@@ -64,7 +64,8 @@ static int load_codecs(struct host *h, const char *dir)
 	lw_events_init(&h->events);
 	if (lw_worker_pool_start(&h->workers, NULL, 1, 16) != 0)
 		return -1;
-	h->host = (struct lw_plugin_host){&h->events, &h->workers, "."};
+	h->host = (struct lw_plugin_host){.events = &h->events, .workers = &h->workers,
+	                                  .state_dir = "."};
 	DIR *dh = opendir(dir);
 	if (!dh) {
 		fprintf(stderr, "codec-bench: cannot read plugin directory %s\n", dir);

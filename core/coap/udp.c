@@ -167,6 +167,13 @@ int lw_coap_udp_port(const struct lw_coap_udp *u)
 	return ntohs(u->local.u.in6.sin6_port);
 }
 
+int lw_coap_udp_pause(struct lw_coap_udp *u, int paused)
+{
+	if (!u->ev)
+		return LW_EINVAL;
+	return (paused ? event_del(u->ev) : event_add(u->ev, NULL)) == 0 ? 0 : LW_EIO;
+}
+
 void lw_coap_udp_close(struct lw_coap_udp *u)
 {
 	if (u->ev)

@@ -43,6 +43,9 @@ struct lw_coap_udp {
 int lw_coap_udp_open(struct lw_coap_udp *u, struct lw_coap_engine *e, struct event_base *base,
                      const char *bind, int port, int rcvbuf, char *err, size_t errlen);
 void lw_coap_udp_close(struct lw_coap_udp *u);
+/* Stops (1) or resumes (0) reading: datagrams wait in the socket's buffer,
+ * e.g. while the registrations are restored at start. 0 or LW_E*. */
+int lw_coap_udp_pause(struct lw_coap_udp *u, int paused);
 /* The port actually bound (useful when asked for port 0). */
 int lw_coap_udp_port(const struct lw_coap_udp *u);
 

@@ -29,6 +29,7 @@
 #include "lwm2m/error.h"
 #include "lwm2m/ops.h"
 #include "lwm2m/server.h"
+#include "storage/service.h"
 
 enum { JOB_QUEUED, JOB_RUNNING, JOB_DEFERRED, JOB_DONE, JOB_FAILED, JOB_ABANDONED };
 
@@ -40,7 +41,9 @@ struct lw_http_job {
 	lw_http_loop_fn fn;
 	int state;
 	struct lw_http_job *next;
-	/* deferred */
+	/* deferred: what the loop calls to stop the answer from coming */
+	void (*detach)(struct lw_http *h, void *ctx);
+	void *detach_ctx;
 	uint64_t op_id;
 	int wait_ms;
 	int give_up; /* the waiter stopped waiting: detach */
@@ -69,12 +72,15 @@ static void reap_deferred(struct lw_http *h)
 		}
 		*pp = j->dnext;
 		j->dnext = NULL;
-		struct lw_operations *ops = lw_server_ops(h->d);
-		if (ops)
-			lw_ops_detach(ops, j->op_id);
+		j->detach(h, j->detach_ctx);
 		j->state = JOB_ABANDONED;
 		pthread_cond_broadcast(&h->cv);
 	}
+}
+
+static void detach_op(struct lw_http *h, void *ctx)
+{
+	lw_storage_detach(h->d, *(const uint64_t *)ctx);
 }
 
 void lw_http_defer(struct lw_http_req *r, uint64_t op_id, int wait_ms)
@@ -82,8 +88,19 @@ void lw_http_defer(struct lw_http_req *r, uint64_t op_id, int wait_ms)
 	struct lw_http_job *j = r->job;
 	if (!j)
 		return;
-	r->deferred = 1;
 	j->op_id = op_id;
+	lw_http_defer_fn(r, detach_op, &j->op_id, wait_ms);
+}
+
+void lw_http_defer_fn(struct lw_http_req *r, void (*detach)(struct lw_http *h, void *ctx),
+                      void *ctx, int wait_ms)
+{
+	struct lw_http_job *j = r->job;
+	if (!j)
+		return;
+	r->deferred = 1;
+	j->detach = detach;
+	j->detach_ctx = ctx;
 	j->wait_ms = wait_ms;
 }
 
@@ -105,13 +122,11 @@ void lw_http_finish(struct lw_http_req *r)
 
 void lw_http_bridge_fail_deferred(struct lw_http *h)
 {
-	struct lw_operations *ops = h->deferred ? lw_server_ops(h->d) : NULL;
 	while (h->deferred) {
 		struct lw_http_job *j = h->deferred;
 		h->deferred = j->dnext;
 		j->dnext = NULL;
-		if (ops)
-			lw_ops_detach(ops, j->op_id);
+		j->detach(h, j->detach_ctx);
 		j->state = JOB_FAILED;
 	}
 	pthread_cond_broadcast(&h->cv);

@@ -110,6 +110,8 @@ extern const size_t lw_http_n_routes;
  * is not NULL), 0 otherwise.
  */
 int lw_http_match(const char *pattern, const char *path, struct lw_http_req *r);
+/* A query variable into out: 1 found, 0 absent, -1 longer than len. */
+int lw_http_qvar(const struct lw_http_req *r, const char *name, char *out, size_t len);
 /* The error body {"error": code, "message": ...}: a malloc'd string. */
 char *lw_http_error_json(const char *code, const char *message);
 /*
@@ -150,6 +152,11 @@ int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_re
  * that failed during lw_ops_submit) is harmless.
  */
 void lw_http_defer(struct lw_http_req *r, uint64_t op_id, int wait_ms);
+/* The same for an answer that comes from elsewhere (a storage query):
+ * detach(h, ctx) runs on the loop thread when the waiter gives up or the
+ * daemon stops, and must make sure the answer is never written. */
+void lw_http_defer_fn(struct lw_http_req *r, void (*detach)(struct lw_http *h, void *ctx),
+                      void *ctx, int wait_ms);
 /* Loop thread: the deferred answer of r is written; wakes its waiter. */
 void lw_http_finish(struct lw_http_req *r);
 /* Loop thread, while stopping (under h->mu): detaches the operations of every
@@ -163,10 +170,12 @@ void lw_http_op_post(struct lw_http_req *r);   /* Create, Execute, Observe */
 void lw_http_op_delete(struct lw_http_req *r); /* Delete, cancel of an observation */
 void lw_http_op_composite(struct lw_http_req *r);
 void lw_http_op_observations(struct lw_http_req *r);
-void lw_http_op_data(struct lw_http_req *r);
 
 /* ---- metrics.c ---- */
 void lw_http_metrics(struct lw_http_req *r);
+
+/* ---- data.c: stored time series ---- */
+void lw_http_data(struct lw_http_req *r);
 
 /* ---- sse.c ---- */
 int lw_http_sse_init(struct lw_http *h);      /* loop thread: subscribes to the bus */

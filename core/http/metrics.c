@@ -11,6 +11,7 @@
 
 #include "coap/engine.h"
 #include "daemon.h"
+#include "lwm2m/ops.h"
 #include "lwm2m/server.h"
 
 static void metric(FILE *f, const char *name, const char *type, const char *help,
@@ -49,6 +50,79 @@ static void coap_metrics(FILE *f, const struct lw_coap_engine *e)
 	       lw_coap_dedup_count(&e->dedup));
 }
 
+static int by_kind_status(const void *a, const void *b)
+{
+	const struct lw_opstat *x = a, *y = b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->status < y->status ? -1 : x->status > y->status;
+}
+
+/* Operations by kind and status, the pending gauge, durations, and what
+ * devices reported on their own (notifications, Sends) and the registry's
+ * life cycle counted from its events. */
+static void lwm2m_metrics(FILE *f, const struct lw_daemon *d, const struct lw_operations *o)
+{
+	const struct lw_op_stats *s = &o->stats;
+	struct lw_opstat rows[LW_OPSTAT_SLOTS];
+	size_t n = 0;
+	for (size_t i = 0; i < LW_OPSTAT_SLOTS; i++)
+		if (s->by_status[i].n)
+			rows[n++] = s->by_status[i];
+	qsort(rows, n, sizeof(rows[0]), by_kind_status);
+	fprintf(f, "# HELP lwm2md_operations_total Operations on clients that ended, by kind "
+	           "and status.\n# TYPE lwm2md_operations_total counter\n");
+	for (size_t i = 0; i < n; i++) {
+		char code[5];
+		fprintf(f, "lwm2md_operations_total{kind=\"%s\",status=\"%s\"} %llu\n",
+		        lw_op_kind_name(rows[i].kind), lw_op_stat_status(rows[i].status, code),
+		        rows[i].n);
+	}
+	metric(f, "lwm2md_operations_pending", "gauge",
+	       "Operations queued for clients now (waiting and in flight).", s->pending);
+	fprintf(f, "# HELP lwm2md_operation_duration_seconds Time from submit to result "
+	           "(waiting in the queue included), by kind.\n"
+	           "# TYPE lwm2md_operation_duration_seconds histogram\n");
+	for (int k = 0; k < LW_OP_KIND_COUNT; k++) {
+		if (!s->dur_count[k])
+			continue;
+		const char *kind = lw_op_kind_name(k);
+		unsigned long long cum = 0;
+		for (int b = 0; b < LW_OP_DURATION_BUCKETS; b++) {
+			cum += s->dur_bucket[k][b];
+			fprintf(f, "lwm2md_operation_duration_seconds_bucket{kind=\"%s\",le=\"%g\"} "
+			        "%llu\n", kind, lw_op_duration_le_ms[b] / 1000.0, cum);
+		}
+		fprintf(f, "lwm2md_operation_duration_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n"
+		        "lwm2md_operation_duration_seconds_sum{kind=\"%s\"} %.3f\n"
+		        "lwm2md_operation_duration_seconds_count{kind=\"%s\"} %llu\n",
+		        kind, s->dur_count[k], kind, s->dur_sum_ms[k] / 1000.0, kind,
+		        s->dur_count[k]);
+	}
+	metric(f, "lwm2md_notifications_total", "counter",
+	       "Notifications received for a known observation.", s->notifications);
+	metric(f, "lwm2md_notifications_dropped_total", "counter",
+	       "Notifications dropped: older than the last one, or undecodable.",
+	       s->notifications_dropped);
+	metric(f, "lwm2md_reobservations_total", "counter",
+	       "Observes re-issued to a client that registered again.", s->reobserved);
+	metric(f, "lwm2md_reobservations_skipped_total", "counter",
+	       "Observations not re-issued: the new object list lacks the object.",
+	       s->reobserve_skipped);
+	const unsigned long long *ev = d->events.published;
+	metric(f, "lwm2md_sends_total", "counter", "LwM2M Send requests accepted.",
+	       ev[LW_EVENT_SEND]);
+	metric(f, "lwm2md_registrations_total", "counter",
+	       "Registrations accepted (a new Register of a known endpoint included).",
+	       ev[LW_EVENT_REGISTRATION]);
+	metric(f, "lwm2md_updates_total", "counter", "Registration updates accepted.",
+	       ev[LW_EVENT_UPDATE]);
+	metric(f, "lwm2md_deregistrations_total", "counter", "De-registrations.",
+	       ev[LW_EVENT_DEREGISTRATION]);
+	metric(f, "lwm2md_expirations_total", "counter", "Registrations whose lifetime ran out.",
+	       ev[LW_EVENT_EXPIRED]);
+}
+
 void lw_http_metrics(struct lw_http_req *r)
 {
 	struct lw_http *h = r->h;
@@ -66,6 +140,9 @@ void lw_http_metrics(struct lw_http_req *r)
 	       lw_server_client_count(d));
 	if (d->coap)
 		coap_metrics(f, d->coap);
+	const struct lw_operations *ops = lw_server_ops(d);
+	if (ops)
+		lwm2m_metrics(f, d, ops);
 
 	if (d->workers_up) {
 		struct lw_worker_pool *p = &d->workers;

@@ -23,6 +23,7 @@
 #include "lwm2m/records_json.h"
 #include "lwm2m/registry.h"
 #include "lwm2m/server.h"
+#include "storage/service.h"
 
 #define MAX_WAIT_S 3600 /* timeout= and wait= above this are refused */
 
@@ -44,18 +45,6 @@ struct op_query {
 	char mode[16];
 };
 
-/* A query variable: 1 found, 0 absent, -1 too long. */
-static int qvar(const struct lw_http_req *r, const char *name, char *out, size_t len)
-{
-	out[0] = '\0';
-	if (!r->query)
-		return 0;
-	int n = mg_get_var(r->query, strlen(r->query), name, out, len);
-	if (n == -1)
-		return 0;
-	return n < 0 ? -1 : 1;
-}
-
 static int seconds(const char *s, int *out)
 {
 	char *end;
@@ -72,7 +61,7 @@ static int parse_query(struct lw_http_req *r, struct op_query *q)
 	char v[64];
 	memset(q, 0, sizeof(*q));
 	q->format = -1;
-	int n = qvar(r, "format", v, sizeof(v));
+	int n = lw_http_qvar(r, "format", v, sizeof(v));
 	if (n > 0) {
 		for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 			if (strcmp(v, formats[i].name) == 0)
@@ -82,17 +71,17 @@ static int parse_query(struct lw_http_req *r, struct op_query *q)
 	} else if (n < 0) {
 		goto bad_format;
 	}
-	if ((n = qvar(r, "timeout", v, sizeof(v))) != 0 && (n < 0 || seconds(v, &q->timeout_s))) {
+	if ((n = lw_http_qvar(r, "timeout", v, sizeof(v))) != 0 && (n < 0 || seconds(v, &q->timeout_s))) {
 		lw_http_reply_error(r, 400, "bad-request",
 		                    "timeout must be whole seconds from 1 to %d", MAX_WAIT_S);
 		return -1;
 	}
-	if ((n = qvar(r, "wait", v, sizeof(v))) != 0 && (n < 0 || seconds(v, &q->wait_s))) {
+	if ((n = lw_http_qvar(r, "wait", v, sizeof(v))) != 0 && (n < 0 || seconds(v, &q->wait_s))) {
 		lw_http_reply_error(r, 400, "bad-request",
 		                    "wait must be whole seconds from 1 to %d", MAX_WAIT_S);
 		return -1;
 	}
-	if (qvar(r, "mode", q->mode, sizeof(q->mode)) < 0) {
+	if (lw_http_qvar(r, "mode", q->mode, sizeof(q->mode)) < 0) {
 		lw_http_reply_error(r, 400, "bad-request", "mode must be replace or update");
 		return -1;
 	}
@@ -247,11 +236,11 @@ static void submit(struct lw_http_req *r, struct lw_op_request *req, const struc
 	req->timeout_ms = (uint32_t)secs * 1000u;
 	int wait_ms = secs ? secs * 1000 : (int)LW_OP_DEFAULT_TIMEOUT_MS;
 	uint64_t id = 0;
-	if (lw_ops_submit(ops, req, on_result, r, &id) != 0)
+	if (lw_storage_submit(r->h->d, req, on_result, r, &id) != 0)
 		return; /* on_result already answered */
 	if (asleep && !q->wait_s) {
 		/* The result goes to the event stream only. */
-		lw_ops_detach(ops, id);
+		lw_storage_detach(r->h->d, id);
 		lw_http_reply_json(r, 202, json_pack("{s:s, s:I}", "status", "queued", "id",
 		                                     (json_int_t)id));
 		return;
@@ -583,10 +572,4 @@ void lw_http_op_observations(struct lw_http_req *r)
 		return;
 	}
 	lw_http_reply_text(r, 200, "application/json", s, strlen(s));
-}
-
-void lw_http_op_data(struct lw_http_req *r)
-{
-	lw_http_reply_error(r, 501, "not-implemented",
-	                    "time series need a storage plugin (coming)");
 }

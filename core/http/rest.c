@@ -128,7 +128,7 @@ const struct lw_http_route lw_http_routes[] = {
 	{"GET", "/api/v1/events", 0, NULL, lw_http_sse_stream},
 	/* Device management (ops.c): the fixed names before the catch-alls. */
 	{"GET", "/api/v1/clients/{}/observations", 0, lw_http_op_observations, NULL},
-	{"GET", "/api/v1/clients/{}/data", 0, lw_http_op_data, NULL},
+	{"GET", "/api/v1/clients/{}/data", 0, lw_http_data, NULL},
 	{"POST", "/api/v1/clients/{}/composite", LW_ROUTE_JSON, lw_http_op_composite, NULL},
 	{"GET", "/api/v1/clients/{}/{*}", 0, lw_http_op_get, NULL},
 	{"PUT", "/api/v1/clients/{}/{*}", LW_ROUTE_JSON, lw_http_op_put, NULL},
@@ -178,6 +178,17 @@ int lw_http_match(const char *pattern, const char *path, struct lw_http_req *r)
 	if (r)
 		r->n_params = n;
 	return 1;
+}
+
+int lw_http_qvar(const struct lw_http_req *r, const char *name, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (!r->query)
+		return 0;
+	int n = mg_get_var(r->query, strlen(r->query), name, out, len);
+	if (n == -1)
+		return 0;
+	return n < 0 ? -1 : 1;
 }
 
 char *lw_http_error_json(const char *code, const char *message)

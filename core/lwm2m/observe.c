@@ -109,6 +109,7 @@ int lw_observe_add(struct lw_operations *o, struct lw_client *c, uint64_t id, co
 	ob->seq = seq;
 	ob->seq_time_ms = lw_timers_now(o->timers);
 	ob->format = format;
+	ob->req_format = -1;
 	ob->composite = (uint8_t)!!composite;
 	ob->token_len = (uint8_t)token_len;
 	memcpy(ob->token, token, token_len);
@@ -159,6 +160,8 @@ char *lw_observe_list_json(struct lw_client *c)
 		json_object_set_new(j, "composite", json_boolean(ob->composite));
 		if (ob->format >= 0)
 			json_object_set_new(j, "format", json_integer(ob->format));
+		if (ob->replaces)
+			json_object_set_new(j, "replaces", json_integer((json_int_t)ob->replaces));
 		json_array_append_new(arr, j);
 	}
 	char *s = lw_json_dumps(arr, 0);
@@ -177,6 +180,8 @@ static void publish(struct lw_operations *o, struct lw_client *c, const struct l
 	char p[LW_PATH_MAX_TEXT], cs[5];
 	lw_path_format(&ob->paths[0], p, sizeof(p));
 	json_object_set_new(j, "id", json_integer((json_int_t)ob->id));
+	if (ob->replaces)
+		json_object_set_new(j, "replaces", json_integer((json_int_t)ob->replaces));
 	json_object_set_new(j, "path", json_string(p));
 	if (ob->composite)
 		json_object_set_new(j, "paths", paths_json(ob));
@@ -207,6 +212,7 @@ int lw_observe_on_notify(void *ctx, struct lw_coap_peer *peer, const struct lw_c
 	if (!ob)
 		return 0; /* RST: a passive cancel, or a token of an old life */
 	lw_ops_wake(o, c);
+	o->stats.notifications++;
 	const struct lw_coap_option *obs = lw_coap_find(m, LW_COAP_OPT_OBSERVE);
 	uint32_t seq = 0;
 	if (LW_COAP_CLASS(m->code) != 2 || !obs || lw_coap_opt_uint(obs, &seq) != 0) {
@@ -218,8 +224,10 @@ int lw_observe_on_notify(void *ctx, struct lw_coap_peer *peer, const struct lw_c
 		return 1;
 	}
 	uint64_t now = lw_timers_now(o->timers);
-	if (!lw_observe_is_fresh(ob->seq, ob->seq_time_ms, seq, now))
+	if (!lw_observe_is_fresh(ob->seq, ob->seq_time_ms, seq, now)) {
+		o->stats.notifications_dropped++;
 		return 1; /* reordered: older than what we have; ACK it all the same */
+	}
 	ob->seq = seq;
 	ob->seq_time_ms = now;
 	uint32_t cf;
@@ -231,10 +239,12 @@ int lw_observe_on_notify(void *ctx, struct lw_coap_peer *peer, const struct lw_c
 	char why[200];
 	int rc = lw_format_decode(o->model, (int)cf, ob->composite ? &LW_PATH_ROOT : &ob->paths[0],
 	                          m->payload, m->payload_len, &recs, why, sizeof(why));
-	if (rc == 0)
+	if (rc == 0) {
 		publish(o, c, ob, seq, &recs, m->code);
-	else
+	} else {
+		o->stats.notifications_dropped++;
 		lw_log(LW_LOG_WARN, "endpoint %s: notification dropped: %s", c->endpoint, why);
+	}
 	lw_records_free(&recs);
 	return 1;
 }

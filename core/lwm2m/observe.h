@@ -7,8 +7,11 @@
  * last one. Forgetting an observation makes the next notification get RST
  * (passive cancel); the reactive cancel is an operation (ops.h).
  *
- * Observations live as long as the registration: a new Register drops them
- * (the client forgets them too, Core spec 8.2.6), an Update keeps them.
+ * Observations live as long as the registration: an Update keeps them; a
+ * new Register ends them (the client forgets them too: a Register starts a
+ * new session), and with lw_operations.reobserve ops.c observes the same
+ * targets again on the new registration (new token, new operation id, the
+ * old id in `replaces`).
  */
 #ifndef LW_LWM2M_OBSERVE_H
 #define LW_LWM2M_OBSERVE_H
@@ -29,9 +32,12 @@ struct lw_coap_peer;
 struct lw_observation {
 	struct lw_observation *next;
 	uint64_t id;          /* the Observe operation that made it */
+	uint64_t replaces;    /* re-established after a new Register: the
+	                       * observation (id) of the old registration; or 0 */
 	uint64_t seq_time_ms; /* when the newest notification came (engine clock) */
 	uint32_t seq;         /* its Observe sequence number */
 	int format;           /* the Accept asked for, or -1 */
+	int req_format;       /* the Observe request's format override, or -1 */
 	uint8_t composite;
 	uint8_t token_len;
 	uint8_t token[LW_COAP_MAX_TOKEN];
@@ -64,7 +70,8 @@ int lw_observe_forget(struct lw_operations *o, const char *endpoint, const lw_pa
 size_t lw_observe_count(struct lw_client *c);
 /*
  * The client's observations as a JSON array (REST API):
- * [{"id": 7, "paths": ["/3/0/9"], "composite": false, "format": 11542}].
+ * [{"id": 7, "paths": ["/3/0/9"], "composite": false, "format": 11542}],
+ * with "replaces": OLD_ID for one re-established after a new Register.
  * A malloc'd string, or NULL when out of memory.
  */
 char *lw_observe_list_json(struct lw_client *c);

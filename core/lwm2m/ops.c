@@ -36,6 +36,8 @@ struct lw_op {
 	struct lw_coap_exchange *x; /* while in flight */
 	uint64_t id;
 	uint64_t deadline; /* engine clock, ms */
+	uint64_t submitted; /* engine clock, ms: for the duration histogram */
+	uint64_t replaces; /* a re-issued Observe: the observation it re-establishes */
 	int kind;
 	int format; /* override, or -1 */
 	int accept; /* what the request asked for (reads), or -1 */
@@ -58,6 +60,9 @@ struct lw_client_ops {
 	struct lw_op *inflight;
 	size_t n; /* waiting and in flight */
 	struct lw_observation *obs;
+	/* The observations of the registration this one replaced, until
+	 * on_wake re-issues them (reobserve). */
+	struct lw_observation *reobs;
 	struct lw_timer kick; /* sends what waits, outside the caller's stack */
 	int busy, gone;
 };
@@ -142,24 +147,80 @@ static void state_free(struct lw_client_ops *st)
 		st->next->prev = st->prev;
 	if (st->client && st->client->ops == st)
 		st->client->ops = NULL;
+	while (st->reobs) {
+		struct lw_observation *ob = st->reobs;
+		st->reobs = ob->next;
+		free(ob);
+	}
 	free(st);
 }
 
 /* ---- results ---- */
 
-static const char *status_text(int status, uint8_t code, char buf[5])
+/* Our own statuses, in the order of their status keys (256 + index). */
+static const char *const own_status[] = {
+	"timeout", "cancelled", "queue-full", "not-registered", "unsupported-format",
+	"reset", "bad-request", "bad-answer", "error",
+};
+#define N_OWN_STATUS (sizeof(own_status) / sizeof(own_status[0]))
+
+static uint16_t status_key(int status, uint8_t code)
 {
 	switch (status) {
-	case 0: return lw_coap_code_str(code, buf);
-	case LW_ETIMEDOUT: return "timeout";
-	case LW_ECANCELED: return "cancelled";
-	case LW_ENOSPC: return "queue-full";
-	case LW_ENOENT: return "not-registered";
-	case LW_ENOTSUP: return "unsupported-format";
-	case LW_EPROTO: return "reset";
-	case LW_EINVAL: return code ? "bad-answer" : "bad-request";
-	default: return "error";
+	case 0: return code;
+	case LW_ETIMEDOUT: return 256;
+	case LW_ECANCELED: return 257;
+	case LW_ENOSPC: return 258;
+	case LW_ENOENT: return 259;
+	case LW_ENOTSUP: return 260;
+	case LW_EPROTO: return 261;
+	case LW_EINVAL: return code ? 263 : 262;
+	default: return 264;
 	}
+}
+
+const char *lw_op_stat_status(uint16_t key, char buf[5])
+{
+	if (key < 256)
+		return lw_coap_code_str((uint8_t)key, buf);
+	return key - 256u < N_OWN_STATUS ? own_status[key - 256] : "error";
+}
+
+const char *lw_op_status_text(int status, uint8_t code, char buf[5])
+{
+	return lw_op_stat_status(status_key(status, code), buf);
+}
+
+const uint32_t lw_op_duration_le_ms[LW_OP_DURATION_BUCKETS] = {
+	1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+};
+
+/* Counts one finished operation (metrics); fixed storage, no allocation. */
+static void account(struct lw_operations *o, int kind, int status, uint8_t code,
+                    uint64_t duration_ms)
+{
+	if (kind < 0 || kind >= LW_OP_KIND_COUNT)
+		return;
+	struct lw_op_stats *s = &o->stats;
+	uint16_t key = status_key(status, code);
+	unsigned slot = ((unsigned)kind * 97u + key * 31u) % LW_OPSTAT_SLOTS;
+	for (unsigned i = 0; i < LW_OPSTAT_SLOTS; i++) {
+		struct lw_opstat *e = &s->by_status[(slot + i) % LW_OPSTAT_SLOTS];
+		if (e->n && (e->kind != kind || e->status != key))
+			continue;
+		e->kind = (uint8_t)kind;
+		e->status = key;
+		e->n++;
+		goto timed;
+	}
+	s->by_status_lost++;
+timed:;
+	int b = 0;
+	while (b < LW_OP_DURATION_BUCKETS && duration_ms > lw_op_duration_le_ms[b])
+		b++;
+	s->dur_bucket[kind][b]++;
+	s->dur_count[kind]++;
+	s->dur_sum_ms[kind] += duration_ms;
 }
 
 static void publish(struct lw_operations *o, const struct lw_op_result *r)
@@ -174,7 +235,9 @@ static void publish(struct lw_operations *o, const struct lw_op_result *r)
 	json_object_set_new(j, "id", json_integer((json_int_t)r->id));
 	json_object_set_new(j, "kind", json_string(lw_op_kind_name(r->kind)));
 	json_object_set_new(j, "path", json_string(path));
-	json_object_set_new(j, "status", json_string(status_text(r->status, r->code, code)));
+	json_object_set_new(j, "status", json_string(lw_op_status_text(r->status, r->code, code)));
+	if (r->replaces)
+		json_object_set_new(j, "replaces", json_integer((json_int_t)r->replaces));
 	if (r->status == LW_EINVAL && r->code)
 		json_object_set_new(j, "code", json_string(lw_coap_code_str(r->code, code)));
 	if (r->message)
@@ -207,6 +270,7 @@ static int fail_early(struct lw_operations *o, const struct lw_op_request *req, 
 		.content_format = -1, .message = why,
 		.path = req->n_paths ? req->paths[0] : LW_PATH_ROOT,
 	};
+	account(o, req->kind, status, 0, 0);
 	publish(o, &r);
 	if (cb)
 		cb(arg, &r);
@@ -241,6 +305,7 @@ static void unlink_op(struct lw_op *op)
 		}
 	}
 	st->n--;
+	o->stats.pending--;
 }
 
 static void op_free(struct lw_op *op)
@@ -260,8 +325,11 @@ static void finish(struct lw_op *op, struct lw_op_result *r)
 	r->kind = op->kind;
 	r->endpoint = st->client->endpoint;
 	r->path = op->paths[0];
+	r->replaces = op->replaces;
 	if (op->kind >= 0 && op->kind < LW_OP_KIND_COUNT)
 		o->done[op->kind]++;
+	uint64_t now = lw_timers_now(o->timers);
+	account(o, op->kind, r->status, r->code, now > op->submitted ? now - op->submitted : 0);
 	st->busy++;
 	publish(o, r);
 	if (op->cb)
@@ -561,7 +629,7 @@ static void settle(struct lw_client_ops *st)
 	st->busy++;
 	pump(st);
 	st->busy--;
-	if (!st->n && !st->obs && !st->gone)
+	if (!st->n && !st->obs && !st->reobs && !st->gone)
 		state_free(st);
 }
 
@@ -683,7 +751,12 @@ static void on_response(void *arg, int status, const struct lw_coap_msg *resp)
 		    lw_coap_opt_uint(obs, &seq) == 0) {
 			int rc = lw_observe_add(o, c, op->id, op->paths, op->n_paths, comp,
 			                        op->token, op->token_len, seq, op->accept);
-			if (rc) {
+			struct lw_observation *ob =
+				rc ? NULL : lw_observe_find(c, op->paths, op->n_paths, comp);
+			if (ob) {
+				ob->replaces = op->replaces;
+				ob->req_format = op->format;
+			} else {
 				/* Unknown to us, it gets RST at its first notification. */
 				lw_log(LW_LOG_WARN, "endpoint %s: observation not kept: %s",
 				       c->endpoint, lw_strerror(rc));
@@ -752,8 +825,8 @@ static const char *check_request(const struct lw_op_request *req)
 	return NULL;
 }
 
-int lw_ops_submit(struct lw_operations *o, const struct lw_op_request *req, lw_op_cb cb, void *arg,
-                  uint64_t *id)
+static int submit(struct lw_operations *o, const struct lw_op_request *req, lw_op_cb cb,
+                  void *arg, uint64_t *id, uint64_t replaces)
 {
 	uint64_t oid = ++o->next_id;
 	if (id)
@@ -783,6 +856,7 @@ int lw_ops_submit(struct lw_operations *o, const struct lw_op_request *req, lw_o
 	}
 	op->st = st;
 	op->id = oid;
+	op->replaces = replaces;
 	op->kind = kind;
 	op->format = req->format;
 	op->accept = -1;
@@ -809,7 +883,8 @@ int lw_ops_submit(struct lw_operations *o, const struct lw_op_request *req, lw_o
 		return fail_early(o, req, oid, rc, NULL, cb, arg);
 	}
 	uint32_t timeout = req->timeout_ms ? req->timeout_ms : LW_OP_DEFAULT_TIMEOUT_MS;
-	op->deadline = lw_timers_now(o->timers) + timeout;
+	op->submitted = lw_timers_now(o->timers);
+	op->deadline = op->submitted + timeout;
 	lw_timer_init(&op->timer, on_timeout, op);
 	lw_timer_in(o->timers, &op->timer, timeout);
 	lw_htable_insert(&o->by_id, &op->by_id, id_hash(oid));
@@ -819,8 +894,15 @@ int lw_ops_submit(struct lw_operations *o, const struct lw_op_request *req, lw_o
 		st->head = op;
 	st->tail = op;
 	st->n++;
+	o->stats.pending++;
 	settle(st);
 	return 0;
+}
+
+int lw_ops_submit(struct lw_operations *o, const struct lw_op_request *req, lw_op_cb cb, void *arg,
+                  uint64_t *id)
+{
+	return submit(o, req, cb, arg, id, 0);
 }
 
 int lw_ops_cancel(struct lw_operations *o, uint64_t id)
@@ -844,9 +926,113 @@ int lw_ops_detach(struct lw_operations *o, uint64_t id)
 
 /* ---- registry hooks ---- */
 
+/* Whether c's object list names the object of p (the root always counts). */
+static int object_listed(const struct lw_client *c, const lw_path *p)
+{
+	if (p->oid == LW_ID_NONE)
+		return 1;
+	for (uint16_t i = 0; i < c->objects.n; i++)
+		if (c->objects.links[i].oid == p->oid)
+			return 1;
+	return 0;
+}
+
+/*
+ * A new Register of a known endpoint: the client forgot its observations
+ * (a Register starts a new session), so every one the old registration had
+ * goes out again as a new Observe, same paths and same requested format,
+ * through the ordinary queue. Paths whose object the new object list lacks
+ * are left out (the device lost that object: the Observe would only fail).
+ */
+static void reobserve(struct lw_operations *o, struct lw_client *c)
+{
+	struct lw_client_ops *st = c->ops;
+	struct lw_observation *list = st->reobs, *rev = NULL;
+	st->reobs = NULL;
+	/* The list is newest first: re-issue in the order they were made. */
+	while (list) {
+		struct lw_observation *ob = list;
+		list = ob->next;
+		ob->next = rev;
+		rev = ob;
+	}
+	/* Queued without sending: the Register's answer must go first. */
+	st->busy++;
+	while (rev) {
+		struct lw_observation *ob = rev;
+		rev = ob->next;
+		lw_path kept[LW_OP_MAX_PATHS];
+		size_t n = 0;
+		for (uint16_t i = 0; i < ob->n_paths && n < LW_OP_MAX_PATHS; i++) {
+			char p[LW_PATH_MAX_TEXT];
+			if (object_listed(c, &ob->paths[i])) {
+				kept[n++] = ob->paths[i];
+				continue;
+			}
+			lw_path_format(&ob->paths[i], p, sizeof(p));
+			lw_log(LW_LOG_WARN, "endpoint %s: not observing %s again (observation %llu): "
+			       "object %u is not in the new registration's object list",
+			       c->endpoint, p, (unsigned long long)ob->id, ob->paths[i].oid);
+		}
+		if (n == 0) {
+			o->stats.reobserve_skipped++;
+			free(ob);
+			continue;
+		}
+		struct lw_op_request req = {
+			.endpoint = c->endpoint,
+			.kind = ob->composite ? LW_OP_OBSERVE_COMPOSITE : LW_OP_OBSERVE,
+			.paths = kept,
+			.n_paths = n,
+			.format = ob->req_format,
+		};
+		uint64_t id = 0;
+		int rc = submit(o, &req, NULL, NULL, &id, ob->id);
+		char p[LW_PATH_MAX_TEXT];
+		lw_path_format(&kept[0], p, sizeof(p));
+		if (rc == 0) {
+			o->stats.reobserved++;
+			lw_log(LW_LOG_INFO, "endpoint %s: observing %s%s again after a new "
+			       "registration: operation %llu replaces observation %llu",
+			       c->endpoint, p, n > 1 ? " (composite)" : "", (unsigned long long)id,
+			       (unsigned long long)ob->id);
+		} else {
+			lw_log(LW_LOG_WARN, "endpoint %s: cannot observe %s again: %s", c->endpoint,
+			       p, lw_strerror(rc));
+		}
+		free(ob);
+	}
+	st->busy--;
+	if (!st->n && !st->obs)
+		state_free(st);
+}
+
 static void on_wake(void *ctx, struct lw_client *c)
 {
-	lw_ops_wake(ctx, c);
+	struct lw_operations *o = ctx;
+	if (c->ops && c->ops->reobs)
+		reobserve(o, c);
+	lw_ops_wake(o, c);
+}
+
+/* Forgets the observation that the waiting cancel op was for, if it is
+ * among those to re-issue. */
+static void drop_reobs(struct lw_client_ops *to, const struct lw_op *op)
+{
+	int comp = op->kind == LW_OP_CANCEL_OBSERVE_COMPOSITE;
+	for (struct lw_observation **pp = &to->reobs; *pp; pp = &(*pp)->next) {
+		struct lw_observation *ob = *pp;
+		if (ob->composite != comp || ob->n_paths != op->n_paths)
+			continue;
+		size_t i = 0;
+		while (i < op->n_paths && lw_path_equal(&ob->paths[i], &op->paths[i]))
+			i++;
+		if (i == op->n_paths) {
+			*pp = ob->next;
+			free(ob);
+			return;
+		}
+	}
 }
 
 static void on_gone(void *ctx, struct lw_client *c, struct lw_client *successor)
@@ -857,16 +1043,24 @@ static void on_gone(void *ctx, struct lw_client *c, struct lw_client *successor)
 		return;
 	st->gone = 1;
 	st->busy++;
+	/* A device that registers again (a reboot) still gets what waited for
+	 * it: the queue moves to the new registration, in order; and with
+	 * reobserve, its observations wait there for on_wake to re-issue. */
+	struct lw_client_ops *to = successor ? lw_ops_state(o, successor) : NULL;
+	if (to && o->reobserve && st->obs) {
+		to->reobs = st->obs;
+		st->obs = NULL;
+	}
 	lw_observe_drop_all(c);
 	if (st->inflight)
 		finish_status(st->inflight, LW_ECANCELED, "the registration ended");
-	/* A device that registers again (a reboot) still gets what waited for
-	 * it: the queue moves to the new registration, in order. */
-	struct lw_client_ops *to = successor ? lw_ops_state(o, successor) : NULL;
 	while (st->head) {
 		struct lw_op *op = st->head;
 		if (!to || op->kind == LW_OP_CANCEL_OBSERVE ||
 		    op->kind == LW_OP_CANCEL_OBSERVE_COMPOSITE) {
+			/* The caller wanted that observation gone: not again. */
+			if (to)
+				drop_reobs(to, op);
 			finish_status(op, LW_ECANCELED, "the registration ended");
 			continue;
 		}
@@ -884,7 +1078,7 @@ static void on_gone(void *ctx, struct lw_client *c, struct lw_client *successor)
 	st->tail = NULL;
 	st->busy--;
 	state_free(st);
-	if (to && !to->n)
+	if (to && !to->n && !to->reobs)
 		state_free(to);
 }
 

@@ -112,9 +112,51 @@ struct lw_op_result {
 	const lw_links *links;     /* Discover, or NULL */
 	const char *location;      /* Create: the new instance's path ("/3303/1"), or NULL */
 	const char *message;       /* why, for errors of ours; NULL otherwise */
+	uint64_t replaces;         /* an Observe re-issued after a new Register: the id of
+	                            * the observation it re-establishes; 0 otherwise */
 };
 
 typedef void (*lw_op_cb)(void *arg, const struct lw_op_result *res);
+
+/* "2.05", "timeout", "queue-full", ...: the `status` of operation events. */
+const char *lw_op_status_text(int status, uint8_t code, char buf[5]);
+
+/*
+ * Counters for GET /metrics, kept by the loop thread in fixed storage: one
+ * operation costs a few increments and never an allocation.
+ *
+ * Finished operations by (kind, status) live in a small open-addressed
+ * table: a status key is the CoAP code (0..255) of an answer, or 256 + one
+ * of our own statuses (timeout, cancelled, ...). A slot with n == 0 is free.
+ * Durations (submit to end, waiting included) go into one histogram per
+ * kind with the bounds of lw_op_duration_le_ms.
+ */
+#define LW_OPSTAT_SLOTS 256
+#define LW_OP_DURATION_BUCKETS 14
+extern const uint32_t lw_op_duration_le_ms[LW_OP_DURATION_BUCKETS];
+
+struct lw_opstat {
+	uint8_t kind;
+	uint16_t status; /* status key, see above */
+	unsigned long long n;
+};
+
+struct lw_op_stats {
+	struct lw_opstat by_status[LW_OPSTAT_SLOTS];
+	unsigned long long by_status_lost; /* the table was full (never in practice) */
+	/* per kind: [i] counts durations <= le_ms[i] and > le_ms[i-1]; the last, the rest */
+	unsigned long long dur_bucket[LW_OP_KIND_COUNT][LW_OP_DURATION_BUCKETS + 1];
+	unsigned long long dur_count[LW_OP_KIND_COUNT];
+	unsigned long long dur_sum_ms[LW_OP_KIND_COUNT];
+	unsigned long long pending;         /* queued now, waiting and in flight */
+	unsigned long long notifications;   /* notifications of a known observation */
+	unsigned long long notifications_dropped; /* of those: stale or undecodable */
+	unsigned long long reobserved;      /* Observes re-issued after a new Register */
+	unsigned long long reobserve_skipped; /* observations not re-issued: object gone */
+};
+
+/* The status text of a status key of struct lw_opstat. */
+const char *lw_op_stat_status(uint16_t key, char buf[5]);
 
 struct lw_operations {
 	struct lw_coap_engine *coap;
@@ -126,7 +168,12 @@ struct lw_operations {
 	struct lw_client_ops *states; /* every per-client state, for shutdown */
 	uint64_t next_id;
 	uint32_t awake_s; /* queue mode: reachable this long after a message */
+	/* After a new Register of a known endpoint, observe again what the old
+	 * registration observed ([server] reobserve_on_register). 0 after
+	 * lw_ops_init: the daemon sets it from its config. */
+	int reobserve;
 	unsigned long long done[LW_OP_KIND_COUNT];
+	struct lw_op_stats stats;
 };
 
 struct lw_client;

@@ -277,20 +277,20 @@ static void set_binding(struct lw_client *c, const char *b)
 	snprintf(c->binding, sizeof(c->binding), "%s", b);
 }
 
-int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
-                         struct lw_coap_peer *peer, struct lw_client **out)
+/* A client filled from p (taking over its objects), not yet in the tables,
+ * its timer not armed, without an id. NULL when out of memory. */
+static struct lw_client *client_new(struct lw_registry *r, struct lw_reg_params *p)
 {
 	size_t eplen = strlen(p->endpoint);
 	struct lw_client *c = calloc(1, sizeof(*c) + eplen + 1);
 	if (!c)
-		return LW_ENOMEM;
+		return NULL;
 	memcpy(c->endpoint, p->endpoint, eplen + 1);
 	c->reg = r;
 	lw_timer_init(&c->expiry, on_expiry, c);
-	if (set_sms(c, p->sms) != 0 || new_id(r, c->id) != 0) {
-		free(c->sms);
+	if (set_sms(c, p->sms) != 0) {
 		free(c);
-		return LW_ENOMEM;
+		return NULL;
 	}
 	c->lifetime = p->lifetime ? p->lifetime : LW_REG_DEFAULT_LIFETIME;
 	c->ver_major = p->ver_major;
@@ -299,17 +299,43 @@ int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
 	/* 1.0 says queue mode with Q in the binding, 1.1+ with the Q parameter;
 	 * either one is taken from any version (clients mix them up). */
 	c->queue_mode = p->queue || strchr(c->binding, 'Q') != NULL;
-	c->registered_at = r->wall(r->wall_ctx);
-	c->last_seen = c->registered_at;
-	if (arm(r, c) != 0) {
-		free(c->sms);
-		free(c);
-		return LW_ENOMEM;
-	}
 	c->objects.ct = LW_REG_NO_CT;
 	if (p->has_objects) {
 		c->objects = p->objects;
 		memset(&p->objects, 0, sizeof(p->objects));
+	}
+	return c;
+}
+
+/* Gives p its objects back from a client that will not be kept. */
+static void client_undo(struct lw_client *c, struct lw_reg_params *p)
+{
+	if (p->has_objects) {
+		p->objects = c->objects;
+		memset(&c->objects, 0, sizeof(c->objects));
+	}
+	client_free(c);
+}
+
+static void client_link(struct lw_registry *r, struct lw_client *c, struct lw_coap_peer *peer)
+{
+	lw_htable_insert(&r->by_ep, &c->by_ep, ep_hash(c->endpoint));
+	lw_htable_insert(&r->by_id, &c->by_id, id_hash(c->id, LW_REG_ID_LEN));
+	r->count++;
+	attach_peer(c, peer);
+}
+
+int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
+                         struct lw_coap_peer *peer, struct lw_client **out)
+{
+	struct lw_client *c = client_new(r, p);
+	if (!c)
+		return LW_ENOMEM;
+	c->registered_at = r->wall(r->wall_ctx);
+	c->last_seen = c->registered_at;
+	if (new_id(r, c->id) != 0 || arm(r, c) != 0) {
+		client_undo(c, p);
+		return LW_ENOMEM;
 	}
 
 	char replaced[LW_REG_ID_LEN + 1] = "";
@@ -322,10 +348,7 @@ int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
 		unlink_client(r, old);
 		client_free(old);
 	}
-	lw_htable_insert(&r->by_ep, &c->by_ep, ep_hash(c->endpoint));
-	lw_htable_insert(&r->by_id, &c->by_id, id_hash(c->id, LW_REG_ID_LEN));
-	r->count++;
-	attach_peer(c, peer);
+	client_link(r, c, peer);
 	log_client(LW_LOG_INFO, "registered", c);
 	char extra[64];
 	snprintf(extra, sizeof(extra), "\"replaced\":\"%s\"", replaced);
@@ -334,6 +357,30 @@ int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
 		*out = c;
 	if (r->on_wake)
 		r->on_wake(r->hook_ctx, c);
+	return 0;
+}
+
+int lw_registry_restore(struct lw_registry *r, struct lw_reg_params *p,
+                        const struct lw_reg_saved *saved, struct lw_coap_peer *peer,
+                        struct lw_client **out)
+{
+	if (strlen(saved->id) != LW_REG_ID_LEN || lw_registry_find_ep(r, p->endpoint) ||
+	    lw_registry_find_id(r, saved->id, LW_REG_ID_LEN))
+		return LW_EEXIST;
+	struct lw_client *c = client_new(r, p);
+	if (!c)
+		return LW_ENOMEM;
+	memcpy(c->id, saved->id, LW_REG_ID_LEN + 1);
+	c->registered_at = saved->registered_at;
+	c->last_seen = saved->last_seen;
+	if (lw_timer_in(r->timers, &c->expiry, saved->remaining_ms) != 0) {
+		client_undo(c, p);
+		return LW_ENOMEM;
+	}
+	client_link(r, c, peer);
+	log_client(LW_LOG_DEBUG, "restored", c);
+	if (out)
+		*out = c;
 	return 0;
 }
 

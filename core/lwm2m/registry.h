@@ -112,6 +112,22 @@ struct lw_client *lw_registry_find_id(const struct lw_registry *r, const char *i
  */
 int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
                          struct lw_coap_peer *peer, struct lw_client **out);
+/* What the store kept of a registration beside its Register parameters. */
+struct lw_reg_saved {
+	const char *id; /* LW_REG_ID_LEN characters */
+	int64_t registered_at, last_seen;
+	uint64_t remaining_ms; /* of its lifetime */
+};
+
+/*
+ * Puts back a registration read from the store at start, with its id, times
+ * and the rest of its lifetime: no event and no hooks (nothing happened to
+ * the device). LW_EEXIST when the endpoint or the id is registered already
+ * (a newer Register won), LW_ENOMEM; on failure p->objects is the caller's.
+ */
+int lw_registry_restore(struct lw_registry *r, struct lw_reg_params *p,
+                        const struct lw_reg_saved *saved, struct lw_coap_peer *peer,
+                        struct lw_client **out);
 /* Applies an Update (from peer: it may have moved, NAT) and restarts the
  * lifetime. Publishes an update event. 0 or LW_ENOMEM. */
 int lw_registry_update(struct lw_registry *r, struct lw_client *c, struct lw_reg_params *p,

@@ -57,7 +57,7 @@ static void publish(struct lw_operations *o, struct lw_client *c, const lw_recor
 	if (!s)
 		return;
 	s[strlen(s) - 1] = '\0';
-	lw_events_publish(o->events, LW_EVENT_SEND, c->endpoint, s + 1);
+	lw_events_publish_records(o->events, LW_EVENT_SEND, c->endpoint, s + 1, recs);
 	free(s);
 }
 

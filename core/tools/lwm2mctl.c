@@ -197,7 +197,8 @@ static int load_plugins(struct ctl *c)
 	if (lw_worker_pool_start(&c->workers, NULL, 1, 16) != 0)
 		return fail("cannot start a worker thread");
 	c->workers_up = 1;
-	c->host = (struct lw_plugin_host){&c->events, &c->workers, "."};
+	c->host = (struct lw_plugin_host){.events = &c->events, .workers = &c->workers,
+	                                  .state_dir = "."};
 
 	DIR *dh = opendir(c->plugin_dir);
 	if (!dh) {

@@ -142,6 +142,11 @@ LW_API const char *lw_event_endpoint(const lw_event *ev);
 LW_API double lw_event_time(const lw_event *ev);
 /* The event as one JSON object, the same text the REST event stream sends. */
 LW_API const char *lw_event_json(const lw_event *ev);
+/* The values a notification, send or operation (read) event carries, as
+ * records (lwm2m/records.h) with full paths; NULL for other events. Valid
+ * during the callback only. */
+struct lw_records;
+LW_API const struct lw_records *lw_event_records(const lw_event *ev);
 
 typedef void (*lw_event_cb)(const lw_event *ev, void *ctx);
 

@@ -683,7 +683,7 @@ void ck_plugin_load(struct ck_plugin *p, const char *name)
 	memset(p, 0, sizeof(*p));
 	lw_log_set_level(LW_LOG_WARN);
 	lw_events_init(&p->events);
-	p->host = (struct lw_plugin_host){&p->events, NULL, "/nonexistent"};
+	p->host = (struct lw_plugin_host){.events = &p->events, .state_dir = "/nonexistent"};
 	lw_config_defaults(&p->cfg);
 	free(p->cfg.plugins);
 	p->cfg.plugins = strdup(so);

@@ -94,7 +94,8 @@ static void setup(void)
 	lw_events_init(&events);
 	cr_assert_eq(lw_worker_pool_start(&pool, NULL, 2, 64), 0);
 	pool_up = 1;
-	host = (struct lw_plugin_host){&events, &pool, "/state/for-tests"};
+	host = (struct lw_plugin_host){.events = &events, .workers = &pool,
+	                               .state_dir = "/state/for-tests"};
 	lw_config_defaults(&cfg);
 }
 

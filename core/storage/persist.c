@@ -1,0 +1,486 @@
+/*
+ * storage/persist.c: what the daemon keeps in its store, and puts back at
+ * start (see persist.h).
+ *
+ * The store is a subscriber of the event bus like any other: registrations
+ * become documents, reported values become time-series points, finished
+ * operations become audit entries. Nothing on the device path waits for the
+ * store: a Register is answered at once and its document follows in the
+ * store's next batch (milliseconds later). The calls only queue; a store
+ * that falls behind answers LW_EAGAIN, and what it refused is counted,
+ * logged (once per episode) and shown at /metrics, never silently lost.
+ */
+#include "storage/persist.h"
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coap/engine.h"
+#include "coap/peer.h"
+#include "coap/udp.h"
+#include "daemon.h"
+#include "lwm2m/error.h"
+#include "lwm2m/log.h"
+#include "lwm2m/records_json.h"
+#include "lwm2m/registry.h"
+#include "lwm2m/server.h"
+
+#define RESTORE_PAGE 1000
+/* Restoring a million registrations takes seconds; a store that has not
+ * answered in this long is broken. */
+#define RESTORE_TIMEOUT_S 600
+/* Audit details bigger than this lose their data (records, links). */
+#define AUDIT_DETAIL_MAX 4096
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- outcomes of the store's calls ---- */
+
+static void refused(struct lw_persist *p, int rc, const char *what)
+{
+	p->stats.refused++;
+	if (!p->refusing)
+		lw_log(LW_LOG_WARN, "storage: %s refused (%s): the store is behind; counting "
+		       "what is refused until it accepts again", what, lw_strerror(rc));
+	p->refusing = 1;
+}
+
+static void accepted(struct lw_persist *p)
+{
+	if (p->refusing) {
+		lw_log(LW_LOG_INFO, "storage: accepting again after %llu refused writes",
+		       p->stats.refused);
+		p->refusing = 0;
+	}
+}
+
+static void on_written(void *arg, int status)
+{
+	struct lw_persist *p = arg;
+	if (status == 0) {
+		p->stats.written++;
+		return;
+	}
+	p->stats.failed++;
+	if (!p->failing)
+		lw_log(LW_LOG_ERROR, "storage: a write failed (%s); see the storage plugin's log",
+		       lw_strerror(status));
+	p->failing = 1;
+}
+
+/* ---- registrations as documents ---- */
+
+static char *registration_doc(struct lw_persist *p, const struct lw_client *c, double expires)
+{
+	json_t *links = json_array();
+	for (uint16_t i = 0; links && i < c->objects.n; i++) {
+		const struct lw_reg_link *k = &c->objects.links[i];
+		json_array_append_new(links, json_pack("[i,i,i,i]", k->oid,
+		                                       k->iid == LW_ID_NONE ? -1 : (int)k->iid,
+		                                       k->ver_major, k->ver_minor));
+	}
+	char addr[64], ver[8];
+	snprintf(ver, sizeof(ver), "%u.%u", c->ver_major, c->ver_minor);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:f, s:s, s:o, s:s}",
+	                      "endpoint", c->endpoint, "id", c->id, "version", ver, "binding",
+	                      c->binding, "lifetime", (json_int_t)c->lifetime, "queue",
+	                      c->queue_mode, "registeredAt", (json_int_t)c->registered_at,
+	                      "lastSeen", (json_int_t)c->last_seen, "expiresAt", expires,
+	                      "address", lw_client_address(c, addr, sizeof(addr)), "links",
+	                      links, "node", p->node);
+	if (!o)
+		return NULL;
+	if (c->sms)
+		json_object_set_new(o, "sms", json_string(c->sms));
+	if (c->objects.root)
+		json_object_set_new(o, "root", json_string(c->objects.root));
+	if (c->objects.ct != LW_REG_NO_CT)
+		json_object_set_new(o, "ct", json_integer(c->objects.ct));
+	char *s = lw_json_dumps(o, 0);
+	json_decref(o);
+	return s;
+}
+
+static void put_registration(struct lw_persist *p, const char *endpoint, double when)
+{
+	struct lw_client *c = lw_registry_find_ep(p->reg, endpoint);
+	if (!c)
+		return;
+	char *doc = registration_doc(p, c, when + c->lifetime);
+	if (!doc) {
+		p->stats.failed++;
+		return;
+	}
+	int rc = p->st->ops->doc_put(p->st->be, LW_ST_REGISTRATIONS, endpoint, NULL, doc,
+	                             strlen(doc), on_written, p);
+	free(doc);
+	if (rc)
+		refused(p, rc, "registration");
+	else
+		accepted(p);
+}
+
+/* Everything of an endpoint whose registration ended (or was replaced:
+ * then only what belonged to the old registration). */
+static void drop_endpoint(struct lw_persist *p, const char *endpoint, int registration_too)
+{
+	const struct lw_storage_ops *ops = p->st->ops;
+	int rc = ops->doc_del_owner(p->st->be, LW_ST_OBSERVATIONS, endpoint, on_written, p);
+	if (!rc)
+		rc = ops->doc_del_owner(p->st->be, LW_ST_OPERATIONS, endpoint, on_written, p);
+	if (!rc && registration_too)
+		rc = ops->doc_del(p->st->be, LW_ST_REGISTRATIONS, endpoint, on_written, p);
+	if (rc)
+		refused(p, rc, "registration end");
+}
+
+/* ---- reported values and the audit log ---- */
+
+static void append_points(struct lw_persist *p, const char *endpoint, const lw_records *recs,
+                          double when)
+{
+	if (!recs || !recs->n)
+		return;
+	struct lw_st_point stack[64];
+	struct lw_st_point *pts = recs->n <= 64 ? stack : malloc(recs->n * sizeof(*pts));
+	if (!pts) {
+		p->stats.failed++;
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < recs->n; i++) {
+		const lw_record *rec = &recs->items[i];
+		/* Values only: a record without one (an executable's) has nothing to keep. */
+		if (rec->type == LW_TYPE_NONE || lw_path_depth(&rec->path) < 3)
+			continue;
+		pts[n].endpoint = endpoint;
+		pts[n].rec = *rec;
+		/* The time the device gave, else when it reached us. */
+		if (!rec->has_time) {
+			pts[n].rec.has_time = 1;
+			pts[n].rec.time = when;
+		}
+		n++;
+	}
+	if (n) {
+		int rc = p->st->ops->ts_append(p->st->be, pts, n, on_written, p);
+		if (rc) {
+			p->stats.points_refused += n;
+			refused(p, rc, "time series");
+		} else {
+			p->stats.points += n;
+			accepted(p);
+		}
+	}
+	if (pts != stack)
+		free(pts);
+}
+
+/* The operation event without its data when that is large: the audit log
+ * says what was asked and how it ended, the time series keeps values. */
+static char *audit_detail(const char *json)
+{
+	if (strlen(json) <= AUDIT_DETAIL_MAX)
+		return strdup(json);
+	json_t *o = json_loads(json, 0, NULL);
+	if (!o)
+		return NULL;
+	json_object_del(o, "records");
+	json_object_del(o, "links");
+	json_object_set_new(o, "truncated", json_true());
+	char *s = lw_json_dumps(o, 0);
+	json_decref(o);
+	return s;
+}
+
+static void audit(struct lw_persist *p, const lw_event *ev)
+{
+	const char *json = lw_event_json(ev);
+	/* "kind" of the operation event: a short member near the start. */
+	const char *k = strstr(json, "\"kind\":\"");
+	char action[32] = "operation";
+	if (k) {
+		k += 8;
+		size_t n = strcspn(k, "\"");
+		if (n < sizeof(action)) {
+			memcpy(action, k, n);
+			action[n] = '\0';
+		}
+	}
+	char *detail = audit_detail(json);
+	struct lw_st_audit e = {.time = lw_event_time(ev), .actor = "admin",
+	                        .endpoint = lw_event_endpoint(ev), .action = action,
+	                        .detail = detail};
+	int rc = p->st->ops->audit_append(p->st->be, &e, on_written, p);
+	free(detail);
+	if (rc)
+		refused(p, rc, "audit entry");
+}
+
+static void on_event(const lw_event *ev, void *ctx)
+{
+	struct lw_persist *p = ctx;
+	const char *ep = lw_event_endpoint(ev);
+	if (!ep)
+		return;
+	switch (lw_event_kind(ev)) {
+	case LW_EVENT_REGISTRATION:
+		/* A new registration starts without observations or queued
+		 * operations (the old one's were ended); drop their documents
+		 * before anything of the new one is put. */
+		drop_endpoint(p, ep, 0);
+		put_registration(p, ep, lw_event_time(ev));
+		break;
+	case LW_EVENT_UPDATE:
+		put_registration(p, ep, lw_event_time(ev));
+		break;
+	case LW_EVENT_DEREGISTRATION:
+	case LW_EVENT_EXPIRED:
+		drop_endpoint(p, ep, 1);
+		break;
+	case LW_EVENT_NOTIFICATION:
+	case LW_EVENT_SEND:
+		append_points(p, ep, lw_event_records(ev), lw_event_time(ev));
+		break;
+	case LW_EVENT_OPERATION:
+		append_points(p, ep, lw_event_records(ev), lw_event_time(ev));
+		audit(p, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- putting registrations back at start ---- */
+
+/* "127.0.0.1:5683" or "[::1]:5683" into a. 0 or -1. */
+static int parse_addr(const char *s, struct lw_coap_addr *a)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	if (!colon)
+		return -1;
+	size_t hl = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hl < 2 || s[hl - 1] != ']')
+			return -1;
+		s++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, host, &a->u.in.sin_addr) == 1) {
+		a->u.in.sin_family = AF_INET;
+		a->u.in.sin_port = htons((uint16_t)port);
+		a->len = sizeof(a->u.in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a->u.in6.sin6_addr) == 1) {
+		a->u.in6.sin6_family = AF_INET6;
+		a->u.in6.sin6_port = htons((uint16_t)port);
+		a->len = sizeof(a->u.in6);
+		return 0;
+	}
+	return -1;
+}
+
+/* One document back into the registry: 1 restored, 0 skipped, -1 bad. */
+static int restore_one(struct lw_persist *p, const struct lw_st_doc *doc, double now)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(doc->json, doc->json_len, 0, &jerr);
+	const char *ep = NULL, *id = NULL, *ver = NULL, *binding = NULL, *addr = NULL,
+		   *sms = NULL, *root = NULL;
+	json_int_t lifetime = 0, reg_at = 0, seen = 0, ct = -1;
+	int queue = 0;
+	double expires = 0;
+	json_t *links = NULL;
+	if (!o || json_unpack_ex(o, &jerr, 0,
+	                         "{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:F, s:s, s:o, "
+	                         "s?s, s?s, s?I}",
+	                         "endpoint", &ep, "id", &id, "version", &ver, "binding", &binding,
+	                         "lifetime", &lifetime, "queue", &queue, "registeredAt", &reg_at,
+	                         "lastSeen", &seen, "expiresAt", &expires, "address", &addr,
+	                         "links", &links, "sms", &sms, "root", &root, "ct", &ct) != 0 ||
+	    !json_is_array(links)) {
+		lw_log(LW_LOG_WARN, "storage: registration %s unreadable, dropped: %s", doc->key,
+		       jerr.text);
+		json_decref(o);
+		return -1;
+	}
+	int rc = 0;
+	unsigned vmaj = 0, vmin = 0;
+	struct lw_coap_addr a;
+	if (expires <= now) {
+		/* Its lifetime ran out while the daemon was down. */
+		lw_log(LW_LOG_INFO, "storage: registration of %s expired while stopped", ep);
+		drop_endpoint(p, ep, 1);
+		goto out;
+	}
+	if (sscanf(ver, "%u.%u", &vmaj, &vmin) != 2 || parse_addr(addr, &a) != 0 ||
+	    lifetime <= 0 || lifetime > UINT32_MAX) {
+		lw_log(LW_LOG_WARN, "storage: registration of %s unreadable, dropped", ep);
+		rc = -1;
+		goto out;
+	}
+	struct lw_reg_params rp = {.endpoint = ep, .lifetime = (uint32_t)lifetime,
+	                           .ver_major = (uint8_t)vmaj, .ver_minor = (uint8_t)vmin,
+	                           .binding = binding, .sms = sms, .queue = queue,
+	                           .has_objects = 1};
+	rp.objects.ct = ct >= 0 && ct <= 0xffff ? (uint16_t)ct : LW_REG_NO_CT;
+	size_t n = json_array_size(links);
+	rp.objects.links = n ? calloc(n, sizeof(*rp.objects.links)) : NULL;
+	rp.objects.root = root ? strdup(root) : NULL;
+	if ((n && !rp.objects.links) || (root && !rp.objects.root) || n > UINT16_MAX) {
+		rc = -1;
+		goto free_objects;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_int_t oid, iid, maj, min;
+		if (json_unpack(json_array_get(links, i), "[I,I,I,I]", &oid, &iid, &maj, &min) ||
+		    oid < 0 || oid >= LW_ID_NONE || iid < -1 || iid >= LW_ID_NONE) {
+			rc = -1;
+			goto free_objects;
+		}
+		rp.objects.links[rp.objects.n++] = (struct lw_reg_link){
+			(uint16_t)oid, iid < 0 ? LW_ID_NONE : (uint16_t)iid, (uint8_t)maj, (uint8_t)min};
+	}
+	struct lw_coap_engine *e = p->d->coap;
+	struct lw_coap_peer *peer =
+		e && p->d->udp ? lw_coap_peer_get(&e->peers, &p->d->udp->ep, &a,
+		                                   lw_timers_now(&p->d->loop.timers))
+			       : NULL;
+	struct lw_reg_saved saved = {.id = id, .registered_at = reg_at, .last_seen = seen,
+	                             .remaining_ms = (uint64_t)((expires - now) * 1000.0)};
+	int r = lw_registry_restore(p->reg, &rp, &saved, peer, NULL);
+	if (r == 0) {
+		rc = 1;
+		goto out;
+	}
+	if (r != LW_EEXIST)
+		rc = -1;
+free_objects:
+	free(rp.objects.links);
+	free(rp.objects.root);
+	if (rc < 0)
+		lw_log(LW_LOG_WARN, "storage: registration of %s could not be restored", ep);
+out:
+	json_decref(o);
+	return rc;
+}
+
+struct restore {
+	struct lw_persist *p;
+	int done, status;
+	char after[LW_ST_KEY_MAX + 1];
+	size_t restored, skipped, bad;
+	double now;
+};
+
+static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t n)
+{
+	struct restore *rs = arg;
+	if (status != 0) {
+		rs->status = status;
+		rs->done = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r = restore_one(rs->p, &docs[i], rs->now);
+		if (r > 0)
+			rs->restored++;
+		else if (r == 0)
+			rs->skipped++;
+		else
+			rs->bad++;
+	}
+	if (n < RESTORE_PAGE) {
+		rs->done = 1;
+		return;
+	}
+	snprintf(rs->after, sizeof(rs->after), "%s", docs[n - 1].key);
+	int rc = rs->p->st->ops->doc_list(rs->p->st->be, LW_ST_REGISTRATIONS, NULL, rs->after,
+	                                  RESTORE_PAGE, on_page, rs);
+	if (rc) {
+		rs->status = rc;
+		rs->done = 1;
+	}
+}
+
+/* Runs the loop until the store has answered every page. */
+static int restore(struct lw_persist *p, char *err, size_t errlen)
+{
+	struct restore rs = {.p = p, .now = wall_now()};
+	int rc = p->st->ops->doc_list(p->st->be, LW_ST_REGISTRATIONS, NULL, NULL, RESTORE_PAGE,
+	                              on_page, &rs);
+	if (rc) {
+		snprintf(err, errlen, "storage: cannot list registrations: %s", lw_strerror(rc));
+		return rc;
+	}
+	time_t deadline = time(NULL) + RESTORE_TIMEOUT_S;
+	while (!rs.done && time(NULL) < deadline)
+		event_base_loop(p->d->loop.base, EVLOOP_ONCE);
+	if (!rs.done || rs.status) {
+		/* A later answer would find rs gone: the daemon stops anyway. */
+		snprintf(err, errlen, "storage: reading registrations failed: %s",
+		         lw_strerror(rs.done ? rs.status : LW_ETIMEDOUT));
+		return rs.done ? rs.status : LW_ETIMEDOUT;
+	}
+	lw_log(LW_LOG_INFO, "storage: %zu registrations restored%s", rs.restored,
+	       rs.bad ? " (some unreadable: see above)" : "");
+	return 0;
+}
+
+int lw_persist_start(struct lw_persist *p, struct lw_daemon *d, const struct lw_store *st,
+                     const char *node, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	p->d = d;
+	p->st = st;
+	p->reg = lw_server_registry(d);
+	snprintf(p->node, sizeof(p->node), "%s", node ? node : "");
+	if (!p->reg) {
+		snprintf(err, errlen, "storage: the LwM2M server is not running");
+		return LW_EINVAL;
+	}
+	int rc = restore(p, err, errlen);
+	if (rc)
+		return rc;
+	uint32_t mask = LW_EVENT_MASK(LW_EVENT_REGISTRATION) | LW_EVENT_MASK(LW_EVENT_UPDATE) |
+	                LW_EVENT_MASK(LW_EVENT_DEREGISTRATION) | LW_EVENT_MASK(LW_EVENT_EXPIRED) |
+	                LW_EVENT_MASK(LW_EVENT_NOTIFICATION) | LW_EVENT_MASK(LW_EVENT_SEND) |
+	                LW_EVENT_MASK(LW_EVENT_OPERATION);
+	rc = lw_events_subscribe(&d->events, p, mask, on_event, p);
+	if (rc)
+		snprintf(err, errlen, "storage: cannot subscribe to events");
+	return rc;
+}
+
+void lw_persist_stop(struct lw_persist *p)
+{
+	if (!p->d)
+		return;
+	lw_events_unsubscribe_owner(&p->d->events, p);
+	if (p->stats.refused || p->stats.failed)
+		lw_log(LW_LOG_WARN, "storage: %llu writes refused and %llu failed since start",
+		       p->stats.refused, p->stats.failed);
+	p->d = NULL;
+}
