@@ -10,7 +10,10 @@
  * libcoap do its I/O and retransmissions. Requests from the server come in
  * on the same UDP session as the registration (the server answers to the
  * address it saw the Register from), through one libcoap resource per
- * object, instance and resource path. --listen-port adds a second endpoint
+ * object, instance, resource and resource-instance path, plus "/" for the
+ * composite operations (FETCH, iPATCH). Resources of paths that leave the
+ * tree (Delete, a Write that drops resource instances) are deleted after
+ * the handler returns (sweep_resources). --listen-port adds a second endpoint
  * that answers any peer: tests and debugging tools use it to act as the
  * server themselves.
  *
@@ -26,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <coap3/coap.h>
 
 #include "lwclient.h"
 #include "lwm2m/error.h"
+#include "lwm2m/ddf.h"
 #include "lwm2m/model_int.h"
 
 #include "../plugins/codec-lwm2m-cbor/lwm2m_cbor.h"
@@ -78,6 +83,8 @@ enum req_kind { REQ_REGISTER = 1, REQ_UPDATE, REQ_DEREGISTER, REQ_SEND };
 #define MAX_PENDING 8
 #define MAX_OBSERVATIONS 16
 #define MAX_ATTRS 32
+#define MAX_COMPOSITE_PATHS 16 /* paths of one Observe-Composite */
+#define MAX_RESOURCES 1024     /* libcoap resources: every path of the tree */
 #define RETRY_FIRST 2.0 /* seconds before the first registration retry */
 #define RETRY_MAX 60.0
 #define DEREG_WAIT 3.0 /* how long shutdown waits for the De-register answer */
@@ -95,13 +102,20 @@ struct attrs {
 	double pmin, pmax, gt, lt, st, epmin, epmax;
 };
 
-/* One observed path, as far as the pmin/pmax/gt/lt/st checks need. */
+/* One observation, as far as the attribute checks need: one path (Observe,
+ * found by path) or several (Observe-Composite, found by token). */
 struct observation {
 	bool used;
-	lw_path path;
+	bool composite;
+	lw_path path; /* the root for a composite */
+	lw_path paths[MAX_COMPOSITE_PATHS];
+	uint8_t n_paths;
+	uint8_t token[8];
+	uint8_t token_len;
 	coap_resource_t *res;
 	unsigned cf;      /* the format the observer asked for */
 	double last_sent; /* when the last notification (or first answer) went */
+	double last_eval; /* when the value was last sampled (epmin, epmax) */
 	uint64_t last_hash;
 	double last_value; /* numeric single resources: for gt, lt, st */
 	bool has_value;
@@ -130,6 +144,17 @@ struct lwc_client {
 	struct pending pend[MAX_PENDING];
 	struct observation obs[MAX_OBSERVATIONS];
 	struct attrs attrs[MAX_ATTRS];
+
+	/* Our libcoap resources and their paths, so that those of deleted
+	 * instances and resource instances can go (after the handlers ran:
+	 * libcoap cannot delete a resource from inside its handler). */
+	struct {
+		coap_resource_t *r;
+		lw_path p;
+	} reg[MAX_RESOURCES];
+	size_t n_reg;
+	bool sweep;
+	coap_resource_t *root; /* "/": Read-, Write- and Observe-Composite */
 };
 
 static struct lwc_client *the_client;
@@ -377,21 +402,20 @@ static int discover(struct lwc_client *c, const lw_path *p, lw_buf *b)
 			lw_buf_printf(b, "</%u/%u>", in->oid, in->iid);
 			attrs_to_link(c, &ip, b);
 		}
-		uint16_t last = LW_ID_NONE;
-		for (size_t k = 0; k < in->n; k++) {
-			const struct lwc_slot *s = &in->slots[k];
-			if (s->rid == last || (p->rid != LW_ID_NONE && s->rid != p->rid))
+		for (size_t k = 0; k < in->nres; k++) {
+			uint16_t rid = in->res[k];
+			if (p->rid != LW_ID_NONE && rid != p->rid)
 				continue;
-			last = s->rid;
 			link_sep(b);
-			lw_buf_printf(b, "</%u/%u/%u>", in->oid, in->iid, s->rid);
-			if (s->riid != LW_ID_NONE) {
+			lw_buf_printf(b, "</%u/%u/%u>", in->oid, in->iid, rid);
+			const struct lw_resource_def *d = lw_model_resource(c->model, in->oid, rid);
+			if (d && d->multiple) {
 				unsigned dim = 0;
 				for (size_t j = 0; j < in->n; j++)
-					dim += in->slots[j].rid == s->rid;
+					dim += in->slots[j].rid == rid;
 				lw_buf_printf(b, ";dim=%u", dim);
 			}
-			lw_path rp = lw_path_make(3, in->oid, in->iid, s->rid, 0);
+			lw_path rp = lw_path_make(3, in->oid, in->iid, rid, 0);
 			attrs_to_link(c, &rp, b);
 		}
 	}
@@ -405,33 +429,76 @@ static int discover(struct lwc_client *c, const lw_path *p, lw_buf *b)
 static struct observation *obs_find(struct lwc_client *c, const lw_path *p)
 {
 	for (size_t i = 0; i < MAX_OBSERVATIONS; i++)
-		if (c->obs[i].used && lw_path_equal(&c->obs[i].path, p))
+		if (c->obs[i].used && !c->obs[i].composite && lw_path_equal(&c->obs[i].path, p))
 			return &c->obs[i];
 	return NULL;
+}
+
+static struct observation *obs_find_token(struct lwc_client *c, coap_bin_const_t t)
+{
+	for (size_t i = 0; i < MAX_OBSERVATIONS; i++)
+		if (c->obs[i].used && c->obs[i].composite && c->obs[i].token_len == t.length &&
+		    !memcmp(c->obs[i].token, t.s, t.length))
+			return &c->obs[i];
+	return NULL;
+}
+
+static struct observation *obs_slot(struct lwc_client *c, struct observation *o)
+{
+	for (size_t i = 0; !o && i < MAX_OBSERVATIONS; i++)
+		if (!c->obs[i].used)
+			o = &c->obs[i];
+	if (!o)
+		log_line("too many observations: not tracked");
+	return o;
+}
+
+static void obs_sent(struct observation *o, coap_resource_t *res, unsigned cf, const lw_buf *b,
+                     const lw_records *recs)
+{
+	double now = now_s();
+	o->used = true;
+	o->res = res;
+	o->cf = cf;
+	o->last_sent = now;
+	o->last_eval = now;
+	o->last_hash = fnv64(b->data, b->len);
+	o->has_value = !o->composite && recs->n == 1 &&
+	               (recs->items[0].type == LW_TYPE_FLOAT || recs->items[0].type == LW_TYPE_INTEGER);
+	if (o->has_value)
+		o->last_value = recs->items[0].type == LW_TYPE_FLOAT ? recs->items[0].v.f
+		                                                     : (double)recs->items[0].v.i;
 }
 
 static void obs_note(struct lwc_client *c, coap_resource_t *res, const lw_path *p, unsigned cf,
                      const lw_buf *b, const lw_records *recs)
 {
-	struct observation *o = obs_find(c, p);
-	for (size_t i = 0; !o && i < MAX_OBSERVATIONS; i++)
-		if (!c->obs[i].used)
-			o = &c->obs[i];
-	if (!o) {
-		log_line("too many observations: /%u... not tracked", p->oid);
+	struct observation *o = obs_slot(c, obs_find(c, p));
+	if (!o)
 		return;
-	}
-	o->used = true;
-	o->path = *p;
-	o->res = res;
-	o->cf = cf;
-	o->last_sent = now_s();
-	o->last_hash = fnv64(b->data, b->len);
-	o->has_value = recs->n == 1 && (recs->items[0].type == LW_TYPE_FLOAT ||
-	                                recs->items[0].type == LW_TYPE_INTEGER);
-	if (o->has_value)
-		o->last_value = recs->items[0].type == LW_TYPE_FLOAT ? recs->items[0].v.f
-		                                                     : (double)recs->items[0].v.i;
+	o->composite = false;
+	o->path = o->paths[0] = *p;
+	o->n_paths = 1;
+	obs_sent(o, res, cf, b, recs);
+}
+
+static void obs_note_composite(struct lwc_client *c, coap_resource_t *res, coap_bin_const_t tok,
+                               const lw_records *paths, unsigned cf, const lw_buf *b,
+                               const lw_records *recs)
+{
+	if (tok.length > sizeof(((struct observation *)0)->token))
+		return;
+	struct observation *o = obs_slot(c, obs_find_token(c, tok));
+	if (!o)
+		return;
+	o->composite = true;
+	o->path = LW_PATH_ROOT;
+	o->n_paths = 0;
+	for (size_t i = 0; i < paths->n && i < MAX_COMPOSITE_PATHS; i++)
+		o->paths[o->n_paths++] = paths->items[i].path;
+	memcpy(o->token, tok.s, tok.length);
+	o->token_len = (uint8_t)tok.length;
+	obs_sent(o, res, cf, b, recs);
 }
 
 /* Whether a change from last to v is worth a notification under gt/lt/st:
@@ -450,45 +517,112 @@ static bool crosses(struct lwc_client *c, const lw_path *p, double last, double 
 	return !isnan(st) && fabs(v - last) >= st;
 }
 
+/*
+ * An attribute of an observation. A composite one takes, over its paths,
+ * the smallest value set (NAN when one path has none, for pmin and the
+ * evaluation periods: then nothing holds that path back): each path keeps
+ * its own conditions, and whichever calls for a notification sends the
+ * whole set.
+ */
+static double obs_attr(struct lwc_client *c, const struct observation *o, size_t off)
+{
+	double best = NAN;
+	for (size_t i = 0; i < o->n_paths; i++) {
+		double v = attr_of(c, &o->paths[i], off);
+		if (isnan(v) || (off == offsetof(struct attrs, pmax) && v <= 0)) {
+			if (off != offsetof(struct attrs, pmax))
+				return NAN;
+			continue;
+		}
+		if (isnan(best) || v < best)
+			best = v;
+	}
+	return best;
+}
+
+/*
+ * How often the value is sampled: never more often than epmin, at least
+ * every epmax. A device saves power by sampling as late as allowed, so
+ * with epmax the period is epmax (not below epmin); with epmin alone it is
+ * epmin; without either, every turn of the loop.
+ */
+static double eval_period(struct lwc_client *c, const struct observation *o)
+{
+	double epmin = obs_attr(c, o, offsetof(struct attrs, epmin));
+	double epmax = obs_attr(c, o, offsetof(struct attrs, epmax));
+	double period = !isnan(epmax) && epmax > 0 ? epmax : !isnan(epmin) ? epmin : 0;
+	if (!isnan(epmin) && period < epmin)
+		period = epmin;
+	return period;
+}
+
+/* Samples an observation's value: whether it changed enough to notify. */
+static bool obs_changed(struct lwc_client *c, struct observation *o)
+{
+	lw_records recs, want;
+	lw_buf b;
+	bool changed = false;
+	lw_records_init(&recs);
+	lw_records_init(&want);
+	lw_buf_init(&b);
+	const struct lw_codec *k = lwc_codec_by_format(o->cf);
+	int rc = LWC_INTERNAL;
+	if (o->composite) {
+		for (size_t i = 0; i < o->n_paths; i++) {
+			lw_record *r = lw_records_add(&want);
+			if (r)
+				r->path = o->paths[i];
+		}
+		rc = lwc_read_composite(&c->obj, &want, &recs);
+	} else {
+		rc = lwc_read(&c->obj, &o->path, &recs);
+	}
+	if (k && rc == LWC_CONTENT && k->encode(c->model, &o->path, &recs, &b, NULL) == 0 &&
+	    fnv64(b.data, b.len) != o->last_hash) {
+		changed = true;
+		if (o->has_value && recs.n == 1) {
+			double v = recs.items[0].type == LW_TYPE_FLOAT ? recs.items[0].v.f
+			                                               : (double)recs.items[0].v.i;
+			changed = crosses(c, &o->path, o->last_value, v);
+		}
+	}
+	lw_records_free(&recs);
+	lw_records_free(&want);
+	lw_buf_free(&b);
+	return changed;
+}
+
 static void observe_tick(struct lwc_client *c, double now)
 {
+	bool composite_due = false;
 	for (size_t i = 0; i < MAX_OBSERVATIONS; i++) {
 		struct observation *o = &c->obs[i];
 		if (!o->used)
 			continue;
-		double pmin = attr_of(c, &o->path, offsetof(struct attrs, pmin));
-		double pmax = attr_of(c, &o->path, offsetof(struct attrs, pmax));
+		double pmin = obs_attr(c, o, offsetof(struct attrs, pmin));
+		double pmax = obs_attr(c, o, offsetof(struct attrs, pmax));
 		double age = now - o->last_sent;
 		if (!isnan(pmin) && age < pmin)
 			continue;
 		bool due = !isnan(pmax) && pmax > 0 && age >= pmax;
-		if (!due) {
-			lw_records recs;
-			lw_buf b;
-			lw_records_init(&recs);
-			lw_buf_init(&b);
-			const struct lw_codec *k = lwc_codec_by_format(o->cf);
-			if (k && lwc_read(&c->obj, &o->path, &recs) == LWC_CONTENT &&
-			    k->encode(c->model, &o->path, &recs, &b, NULL) == 0 &&
-			    fnv64(b.data, b.len) != o->last_hash) {
-				due = true;
-				if (o->has_value && recs.n == 1) {
-					double v = recs.items[0].type == LW_TYPE_FLOAT
-					                   ? recs.items[0].v.f
-					                   : (double)recs.items[0].v.i;
-					due = crosses(c, &o->path, o->last_value, v);
-				}
-			}
-			lw_records_free(&recs);
-			lw_buf_free(&b);
+		if (!due && now - o->last_eval >= eval_period(c, o)) {
+			o->last_eval = now;
+			due = obs_changed(c, o);
 		}
-		if (due) {
-			/* The handler runs again for each observer and notes what it
-			 * sent; until then, do not ask twice. */
-			o->last_sent = now;
+		if (!due)
+			continue;
+		/* The handler runs again for each observer and notes what it
+		 * sent; until then, do not ask twice. */
+		o->last_sent = now;
+		if (o->composite)
+			composite_due = true;
+		else
 			coap_resource_notify_observers(o->res, NULL);
-		}
 	}
+	/* libcoap notifies every observer of a resource at once: all the
+	 * composite observations of "/" go together (docs/client.md). */
+	if (composite_due && c->root)
+		coap_resource_notify_observers(c->root, NULL);
 }
 
 /* ---- resources: the server's requests ---- */
@@ -520,6 +654,23 @@ static void note_lifetime(struct lwc_client *c, int rc)
 {
 	if (rc == LWC_CHANGED && lwc_get_int(&c->obj, 1, 0, 1, c->cfg.lifetime) != c->cfg.lifetime)
 		c->update_asked = true;
+}
+
+static void add_resource(struct lwc_client *c, const char *uri);
+
+/*
+ * After a Write: resource instances it added get their libcoap resources
+ * now (adding is safe inside a handler); those it removed go at the next
+ * sweep.
+ */
+static void tree_written(struct lwc_client *c, int rc)
+{
+	if (rc != LWC_CHANGED)
+		return;
+	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++)
+		if (c->obj.inst[i].used)
+			add_path_resources(c, &c->obj.inst[i]);
+	c->sweep = true;
 }
 
 static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
@@ -577,10 +728,10 @@ static void hnd_put(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 	(void)sess;
 	struct lwc_client *c = the_client;
 	lw_path p = res_path(res);
-	size_t len = 0;
+	size_t len = 0, off, total;
 	const uint8_t *data;
 	c->last_traffic = now_s();
-	coap_get_data(req, &len, &data);
+	coap_get_data_large(req, &len, &data, &off, &total);
 	/* No payload and a query: Write-Attributes. */
 	if (len == 0 && query && query->length) {
 		set_code(resp, p.oid == 0 ? LWC_UNAUTHORIZED : parse_attrs(c, &p, query));
@@ -592,6 +743,7 @@ static void hnd_put(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 	if (!rc)
 		rc = lwc_write(&c->obj, &p, &recs, true);
 	note_lifetime(c, rc);
+	tree_written(c, rc);
 	set_code(resp, rc);
 	lw_records_free(&recs);
 }
@@ -627,6 +779,7 @@ static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_
 	if (!rc && depth == 2) {
 		rc = lwc_write(&c->obj, &p, &recs, false); /* partial update */
 		note_lifetime(c, rc);
+		tree_written(c, rc);
 	} else if (!rc) {
 		uint16_t iid;
 		rc = lwc_create(&c->obj, &p, &recs, &iid);
@@ -644,8 +797,6 @@ static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_
 	lw_records_free(&recs);
 }
 
-static void del_path_resources(struct lwc_client *c, uint16_t oid, uint16_t iid);
-
 static void hnd_delete(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
                        const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -659,8 +810,109 @@ static void hnd_delete(coap_resource_t *res, coap_session_t *sess, const coap_pd
 	set_code(resp, rc);
 	if (rc == LWC_DELETED) {
 		log_line("deleted /%u/%u", p.oid, p.iid);
-		del_path_resources(c, p.oid, p.iid);
+		c->sweep = true; /* its resources and observations go after this */
 	}
+}
+
+/* ---- composite operations: FETCH and iPATCH on "/" ---- */
+
+static bool composite_format(unsigned cf)
+{
+	return cf == LW_CF_SENML_JSON || cf == LW_CF_SENML_CBOR || cf == LW_CF_LWM2M_CBOR;
+}
+
+/*
+ * Read-Composite and Observe-Composite: the payload names the paths
+ * (records without values); the answer holds the values of all, in the
+ * Accept format (else the request's own). libcoap keeps the FETCH with its
+ * body for an observer and runs this handler again for each notification;
+ * the observation itself is found by its token.
+ */
+static void hnd_fetch(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                      const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct lwc_client *c = the_client;
+	unsigned cf, accept, observe;
+	c->last_traffic = now_s();
+	if (c->version < 11) {
+		set_code(resp, LWC_NOT_ALLOWED);
+		return;
+	}
+	if (opt_uint(req, COAP_OPTION_CONTENT_FORMAT, &cf) || !composite_format(cf)) {
+		set_code(resp, LWC_UNSUPPORTED_FORMAT);
+		return;
+	}
+	if (opt_uint(req, COAP_OPTION_ACCEPT, &accept))
+		accept = cf;
+	const struct lw_codec *k = composite_format(accept) ? lwc_codec_by_format(accept) : NULL;
+	if (!k || !k->encode) {
+		set_code(resp, LWC_NOT_ACCEPTABLE);
+		return;
+	}
+	lw_records paths, recs;
+	lw_buf b;
+	lw_records_init(&paths);
+	lw_records_init(&recs);
+	lw_buf_init(&b);
+	lw_path root = LW_PATH_ROOT;
+	int rc = decode_payload(c, req, &root, &paths);
+	if (!rc && paths.n == 0)
+		rc = LWC_BAD_REQUEST;
+	if (!rc)
+		rc = lwc_read_composite(&c->obj, &paths, &recs);
+	struct lw_codec_error err = {0};
+	if (rc == LWC_CONTENT && k->encode(c->model, &root, &recs, &b, &err)) {
+		log_line("cannot encode a composite as %s: %s", k->name, err.message);
+		rc = LWC_INTERNAL;
+	}
+	if (rc == LWC_CONTENT) {
+		coap_bin_const_t tok = coap_pdu_get_token(req);
+		if (opt_uint(req, COAP_OPTION_OBSERVE, &observe) == 0) {
+			struct observation *o = obs_find_token(c, tok);
+			if (observe == COAP_OBSERVE_ESTABLISH)
+				obs_note_composite(c, res, tok, &paths, k->content_format, &b, &recs);
+			else if (o)
+				o->used = false;
+		}
+		respond_data(res, sess, req, query, resp, k->content_format, &b);
+	} else {
+		set_code(resp, rc);
+	}
+	lw_records_free(&paths);
+	lw_records_free(&recs);
+	lw_buf_free(&b);
+}
+
+/* Write-Composite: records of any paths, all checked before any applies. */
+static void hnd_ipatch(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
+                       const coap_string_t *query, coap_pdu_t *resp)
+{
+	(void)res;
+	(void)sess;
+	(void)query;
+	struct lwc_client *c = the_client;
+	unsigned cf;
+	c->last_traffic = now_s();
+	if (c->version < 11) {
+		set_code(resp, LWC_NOT_ALLOWED);
+		return;
+	}
+	if (opt_uint(req, COAP_OPTION_CONTENT_FORMAT, &cf) || !composite_format(cf)) {
+		set_code(resp, LWC_UNSUPPORTED_FORMAT);
+		return;
+	}
+	lw_records recs;
+	lw_records_init(&recs);
+	lw_path root = LW_PATH_ROOT;
+	int rc = decode_payload(c, req, &root, &recs);
+	if (!rc)
+		rc = lwc_write_composite(&c->obj, &recs);
+	if (rc == LWC_CHANGED)
+		log_line("write-composite: %zu values", recs.n);
+	note_lifetime(c, rc);
+	tree_written(c, rc);
+	set_code(resp, rc);
+	lw_records_free(&recs);
 }
 
 /* Paths this client does not have: 4.04 whatever the method. */
@@ -694,34 +946,73 @@ static void add_resource(struct lwc_client *c, const char *uri)
 	coap_register_handler(r, COAP_REQUEST_DELETE, hnd_delete);
 	coap_resource_set_get_observable(r, 1);
 	coap_add_resource(c->ctx, r);
+	if (c->n_reg < MAX_RESOURCES) {
+		c->reg[c->n_reg].r = r;
+		c->reg[c->n_reg].p = res_path(r);
+		c->n_reg++;
+	}
 }
 
 static void add_path_resources(struct lwc_client *c, const struct lwc_instance *in)
 {
-	char uri[32];
+	char uri[40];
 	if (!in)
 		return;
 	snprintf(uri, sizeof(uri), "%u", in->oid);
 	add_resource(c, uri);
 	snprintf(uri, sizeof(uri), "%u/%u", in->oid, in->iid);
 	add_resource(c, uri);
+	for (size_t k = 0; k < in->nres; k++) {
+		snprintf(uri, sizeof(uri), "%u/%u/%u", in->oid, in->iid, in->res[k]);
+		add_resource(c, uri);
+	}
 	for (size_t k = 0; k < in->n; k++) {
-		snprintf(uri, sizeof(uri), "%u/%u/%u", in->oid, in->iid, in->slots[k].rid);
+		const struct lwc_slot *s = &in->slots[k];
+		if (s->riid == LW_ID_NONE)
+			continue;
+		snprintf(uri, sizeof(uri), "%u/%u/%u/%u", in->oid, in->iid, s->rid, s->riid);
 		add_resource(c, uri);
 	}
 }
 
-/*
- * Deleting a resource inside its own handler is not safe in libcoap, so a
- * deleted instance keeps its libcoap resources: the object tree answers 4.04
- * for them, and a later Create reuses them (ids are reused lowest first, so
- * they stay bounded). Only its observations end here.
- */
-static void del_path_resources(struct lwc_client *c, uint16_t oid, uint16_t iid)
+/* Whether the object tree still has what a resource stands for. */
+static bool path_exists(struct lwc_client *c, const lw_path *p)
 {
-	for (size_t i = 0; i < MAX_OBSERVATIONS; i++)
-		if (c->obs[i].used && c->obs[i].path.oid == oid && c->obs[i].path.iid == iid)
-			c->obs[i].used = false;
+	if (lw_path_depth(p) <= 1)
+		return true; /* objects stay, instances or not */
+	struct lwc_instance *in = lwc_instance_find(&c->obj, p->oid, p->iid);
+	if (!in)
+		return false;
+	if (p->rid == LW_ID_NONE)
+		return true;
+	if (!lwc_has_resource(in, p->rid))
+		return false;
+	if (p->riid == LW_ID_NONE)
+		return true;
+	struct lwc_slot *s = lwc_slot_find(in, p->rid, p->riid);
+	return s && s->riid == p->riid;
+}
+
+/*
+ * Deletes the libcoap resources of paths gone from the tree (a deleted
+ * instance, resource instances a Write took away) and their observations.
+ * Runs from the loop, outside libcoap's handlers. A path that came back
+ * meanwhile (Delete then Create in one go) keeps its resource.
+ */
+static void sweep_resources(struct lwc_client *c)
+{
+	c->sweep = false;
+	for (size_t i = 0; i < c->n_reg;) {
+		if (path_exists(c, &c->reg[i].p)) {
+			i++;
+			continue;
+		}
+		for (size_t k = 0; k < MAX_OBSERVATIONS; k++)
+			if (c->obs[k].used && c->obs[k].res == c->reg[i].r)
+				c->obs[k].used = false;
+		coap_delete_resource(c->ctx, c->reg[i].r);
+		c->reg[i] = c->reg[--c->n_reg];
+	}
 }
 
 /* ---- requests to the server ---- */
@@ -1081,6 +1372,31 @@ static int resolve_server(struct lwc_client *c)
 	return 0;
 }
 
+static void model_report(void *ctx, const char *line)
+{
+	(void)ctx;
+	log_line("model: %s", line);
+}
+
+/* --model: one DDF file, or every DDF file of a folder, on top of the
+ * built-in objects (object 19 for the big opaque value comes this way). */
+static int load_model(lw_model *m, const char *path)
+{
+	struct stat st;
+	char err[256] = "";
+	if (stat(path, &st)) {
+		log_line("model: cannot read %s", path);
+		return -1;
+	}
+	int rc = S_ISDIR(st.st_mode) ? lw_ddf_load_dir(m, path, model_report, NULL)
+	                             : lw_ddf_load_file(m, path, err, sizeof(err));
+	if (rc < 0) {
+		log_line("model: %s", err[0] ? err : path);
+		return -1;
+	}
+	return 0;
+}
+
 struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 {
 	if (the_client)
@@ -1102,6 +1418,8 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	c->model = lw_model_new();
 	if (!c->model || lw_model_add_builtin(c->model))
 		goto fail;
+	if (cfg->model && load_model(c->model, cfg->model))
+		goto fail;
 	if (lwc_objects_init(&c->obj, c->model, cfg->server_uri, cfg->endpoint, cfg->lifetime,
 	                     c->binding))
 		goto fail;
@@ -1121,6 +1439,15 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++)
 		if (c->obj.inst[i].used)
 			add_path_resources(c, &c->obj.inst[i]);
+	/* "/" for the composite operations (LwM2M 1.1+): FETCH may carry
+	 * Observe, which libcoap honours on an observable resource. */
+	c->root = coap_resource_init(NULL, 0);
+	if (!c->root)
+		goto fail;
+	coap_register_handler(c->root, COAP_REQUEST_FETCH, hnd_fetch);
+	coap_register_handler(c->root, COAP_REQUEST_IPATCH, hnd_ipatch);
+	coap_resource_set_get_observable(c->root, 1);
+	coap_add_resource(c->ctx, c->root);
 	coap_resource_t *u = coap_resource_unknown_init(hnd_unknown);
 	coap_register_handler(u, COAP_REQUEST_GET, hnd_unknown);
 	coap_register_handler(u, COAP_REQUEST_POST, hnd_unknown);
@@ -1163,6 +1490,8 @@ int lwc_client_run(struct lwc_client *c)
 		} else {
 			coap_io_process(c->ctx, 200);
 		}
+		if (c->sweep)
+			sweep_resources(c);
 	}
 	return 0;
 }

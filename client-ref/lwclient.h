@@ -26,7 +26,7 @@
 
 /* Sized for this client's objects: a constrained device knows its needs. */
 #define LWC_MAX_INSTANCES 24
-#define LWC_MAX_SLOTS 24
+#define LWC_MAX_SLOTS 32
 #define LWC_STR_MAX 128
 
 /* Results of the operations, as CoAP response codes (class * 100 + detail). */
@@ -50,7 +50,9 @@ struct lwc_slot {
 	uint16_t rid, riid; /* riid LW_ID_NONE for a single resource */
 	uint8_t type;       /* lw_type; NONE for executables */
 	uint8_t ops;        /* enum lw_ops */
-	uint16_t len;       /* bytes of s for STRING and OPAQUE */
+	uint32_t len;       /* bytes held for STRING and OPAQUE */
+	uint32_t cap;       /* size of ext when set */
+	uint8_t *ext;       /* a big value's own storage (static), else s holds it */
 	union {
 		int64_t i; /* INTEGER, TIME */
 		uint64_t u;
@@ -65,6 +67,11 @@ struct lwc_instance {
 	bool used;
 	uint16_t oid, iid;
 	uint8_t n;
+	/* Resources this instance implements, even a multiple one that has no
+	 * instance left after a Write. */
+	uint8_t nres;
+	uint16_t res[LWC_MAX_SLOTS];
+	/* Slots stay grouped by resource, instances of one in riid order. */
 	struct lwc_slot slots[LWC_MAX_SLOTS];
 };
 
@@ -83,7 +90,11 @@ struct lwc_objects {
 	struct lwc_instance inst[LWC_MAX_INSTANCES];
 };
 
-/* Fills the tree: objects 0, 1, 3, 4, 5, 6, 3303 and 3313. */
+/* Size of the one big value: /19/0/0/0 when the model knows object 19. */
+#define LWC_BIG_MAX 65536
+
+/* Fills the tree: objects 0, 1, 3, 4, 5, 6, 3303 and 3313, and 19
+ * (BinaryAppDataContainer) when the model has its definition. */
 int lwc_objects_init(struct lwc_objects *o, const lw_model *m, const char *server_uri,
                      const char *endpoint, int lifetime, const char *binding);
 /* Moves the sensors and clocks on to time now (seconds since the epoch). */
@@ -91,12 +102,23 @@ void lwc_objects_tick(struct lwc_objects *o, double now);
 
 struct lwc_instance *lwc_instance_find(struct lwc_objects *o, uint16_t oid, uint16_t iid);
 struct lwc_slot *lwc_slot_find(struct lwc_instance *in, uint16_t rid, uint16_t riid);
+/* Whether the instance implements resource rid. */
+bool lwc_has_resource(const struct lwc_instance *in, uint16_t rid);
+/* The bytes of a STRING or OPAQUE slot. */
+const uint8_t *lwc_slot_bytes(const struct lwc_slot *s);
 /* Whether the object exists (has at least one instance, or may have some). */
 bool lwc_object_known(const struct lwc_objects *o, uint16_t oid);
 
 /* The LwM2M operations. Each returns an lwc_status. */
 int lwc_read(struct lwc_objects *o, const lw_path *p, lw_records *out);
 int lwc_write(struct lwc_objects *o, const lw_path *p, const lw_records *in, bool replace);
+/* Read-Composite: the values of every path named by a record of paths
+ * (values ignored). Paths that do not exist are left out; 4.04 when none
+ * does. */
+int lwc_read_composite(struct lwc_objects *o, const lw_records *paths, lw_records *out);
+/* Write-Composite: each record updates its resource (instance); all are
+ * checked before any is applied. */
+int lwc_write_composite(struct lwc_objects *o, const lw_records *in);
 int lwc_execute(struct lwc_objects *o, const lw_path *p, const char *args, size_t len,
                 enum lwc_action *action);
 int lwc_create(struct lwc_objects *o, const lw_path *p, const lw_records *in, uint16_t *iid);
@@ -125,6 +147,7 @@ struct lwc_config {
 	const char *format;      /* preferred format name, NULL for the version's default */
 	int listen_port;         /* > 0: also answer any peer on 127.0.0.1:port */
 	int send_interval;       /* > 0: Send (POST /dp) the temperature this often */
+	const char *model;       /* a DDF file or folder loaded on top of the built-ins */
 	int verbose;
 };
 

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	        "      --awake SECONDS     queue mode: stay awake this long after traffic (10)\n"
 	        "      --send-interval S   Send the temperature every S seconds (1.1+)\n"
 	        "      --listen-port PORT  also answer any peer on 127.0.0.1:PORT\n"
+	        "  -m, --model PATH        DDF file or folder of more objects (e.g. 19)\n"
 	        "  -b, --bootstrap         bootstrap first (not yet supported)\n"
 	        "  -i, --identity ID       PSK identity (not yet supported)\n"
 	        "  -k, --key HEX           PSK key (not yet supported)\n"
@@ -65,6 +66,7 @@ int main(int argc, char **argv)
 		{"awake", required_argument, NULL, OPT_AWAKE},
 		{"send-interval", required_argument, NULL, OPT_SEND},
 		{"listen-port", required_argument, NULL, OPT_LISTEN},
+		{"model", required_argument, NULL, 'm'},
 		{"bootstrap", no_argument, NULL, 'b'},
 		{"identity", required_argument, NULL, 'i'},
 		{"key", required_argument, NULL, 'k'},
@@ -81,7 +83,7 @@ int main(int argc, char **argv)
 	const char *unsupported = NULL;
 	int ch, bad = 0;
 
-	while ((ch = getopt_long(argc, argv, "u:n:l:v:f:qbi:k:Vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "u:n:l:v:f:m:qbi:k:Vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': cfg.server_uri = optarg; break;
 		case 'n': cfg.endpoint = optarg; break;
@@ -92,6 +94,7 @@ int main(int argc, char **argv)
 			cfg.version = optarg;
 			break;
 		case 'f': cfg.format = optarg; break;
+		case 'm': cfg.model = optarg; break;
 		case 'q': cfg.queue_mode = true; break;
 		case OPT_AWAKE: bad |= to_int(optarg, 1, 86400, &cfg.awake_s); break;
 		case OPT_SEND: bad |= to_int(optarg, 1, 86400, &cfg.send_interval); break;

@@ -1,6 +1,7 @@
 /*
  * client-ref/objects.c: the object tree of the reference client and the
- * LwM2M operations on it (Read, Write, Execute, Create, Delete).
+ * LwM2M operations on it (Read, Write, Execute, Create, Delete, and the
+ * composite Read and Write).
  *
  * An embedded client knows its objects at build time, so the tree is one
  * fixed array of instances, each a fixed array of value slots: no
@@ -36,21 +37,96 @@ static struct lwc_instance *inst_new(struct lwc_objects *o, uint16_t oid, uint16
 	return NULL;
 }
 
-/* Adds a slot typed by the model; NULL when the model lacks the resource
- * (a client must not claim resources its server cannot type). */
-static struct lwc_slot *slot_add(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid,
-                                 uint16_t riid)
+/* The one big value: a device's data container, kept out of the slots so
+ * that every other value stays small. Static: the worst case is visible. */
+static uint8_t big_value[LWC_BIG_MAX];
+
+static bool is_big(const struct lwc_instance *in, uint16_t rid, uint16_t riid)
+{
+	return in->oid == 19 && in->iid == 0 && rid == 0 && riid == 0;
+}
+
+bool lwc_has_resource(const struct lwc_instance *in, uint16_t rid)
+{
+	for (size_t i = 0; i < in->nres; i++)
+		if (in->res[i] == rid)
+			return true;
+	return false;
+}
+
+const uint8_t *lwc_slot_bytes(const struct lwc_slot *s)
+{
+	return s->ext ? s->ext : (const uint8_t *)s->s;
+}
+
+/* The slot of exactly rid/riid (riid LW_ID_NONE for a single resource). */
+static struct lwc_slot *slot_exact(struct lwc_instance *in, uint16_t rid, uint16_t riid)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (in->slots[i].rid == rid && in->slots[i].riid == riid)
+			return &in->slots[i];
+	return NULL;
+}
+
+/*
+ * Adds a slot typed by the model, next to the other instances of its
+ * resource and in riid order (Discover and the encoders count on that);
+ * NULL when the model lacks the resource (a client must not claim resources
+ * its server cannot type) or the instance is full.
+ */
+static struct lwc_slot *slot_insert(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid,
+                                    uint16_t riid)
 {
 	const struct lw_resource_def *d = lw_model_resource(o->model, in->oid, rid);
 	if (!d || in->n >= LWC_MAX_SLOTS)
 		return NULL;
-	struct lwc_slot *s = &in->slots[in->n++];
+	if (!d->multiple)
+		riid = LW_ID_NONE;
+	if (!lwc_has_resource(in, rid)) {
+		if (in->nres >= LWC_MAX_SLOTS)
+			return NULL;
+		in->res[in->nres++] = rid;
+	}
+	size_t pos = in->n;
+	bool seen = false;
+	for (size_t i = 0; i < in->n; i++) {
+		if (in->slots[i].rid == rid) {
+			seen = true;
+			if (in->slots[i].riid > riid) {
+				pos = i;
+				break;
+			}
+			pos = i + 1;
+		} else if (seen) {
+			break;
+		}
+	}
+	memmove(&in->slots[pos + 1], &in->slots[pos], (in->n - pos) * sizeof(in->slots[0]));
+	in->n++;
+	struct lwc_slot *s = &in->slots[pos];
 	memset(s, 0, sizeof(*s));
 	s->rid = rid;
-	s->riid = d->multiple ? riid : LW_ID_NONE;
+	s->riid = riid;
 	s->type = d->type;
 	s->ops = d->ops;
+	if (is_big(in, rid, riid)) {
+		s->ext = big_value;
+		s->cap = sizeof(big_value);
+	}
 	return s;
+}
+
+static void slot_remove(struct lwc_instance *in, struct lwc_slot *s)
+{
+	size_t pos = (size_t)(s - in->slots);
+	memmove(&in->slots[pos], &in->slots[pos + 1], (in->n - pos - 1) * sizeof(in->slots[0]));
+	in->n--;
+}
+
+static struct lwc_slot *slot_add(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid,
+                                 uint16_t riid)
+{
+	return slot_insert(o, in, rid, riid);
 }
 
 static void put_str(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid, const char *v)
@@ -70,6 +146,24 @@ static void put_int(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid
 	struct lwc_slot *s = slot_add(o, in, rid, 0);
 	if (s)
 		s->v.i = v;
+}
+
+/* One instance of a multiple resource. */
+static void put_int_at(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid,
+                       uint16_t riid, int64_t v)
+{
+	struct lwc_slot *s = slot_add(o, in, rid, riid);
+	if (s)
+		s->v.i = v;
+}
+
+static void put_str_at(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid,
+                       uint16_t riid, const char *v)
+{
+	struct lwc_slot *s = slot_add(o, in, rid, riid);
+	if (!s)
+		return;
+	s->len = (uint32_t)snprintf(s->s, sizeof(s->s), "%s", v);
 }
 
 static void put_float(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid, double v)
@@ -155,6 +249,8 @@ int lwc_objects_init(struct lwc_objects *o, const lw_model *m, const char *serve
 	put_bool(o, in, 6, false);
 	put_str(o, in, 7, binding);
 	put_none(o, in, 8);
+	put_str_at(o, in, 25, 0, "1.1"); /* Supported Server Versions */
+	put_str_at(o, in, 25, 1, "1.2");
 
 	in = inst_new(o, 3, 0);
 	put_str(o, in, 0, "lwm2md");
@@ -162,7 +258,14 @@ int lwc_objects_init(struct lwc_objects *o, const lw_model *m, const char *serve
 	put_str(o, in, 2, endpoint);
 	put_str(o, in, 3, "1.0.0");
 	put_none(o, in, 4);
-	put_int(o, in, 6, 1); /* internal battery */
+	/* Two power sources: internal battery and USB, with their voltages
+	 * (mV) and currents (mA): multiple resources with several instances. */
+	put_int_at(o, in, 6, 0, 1);
+	put_int_at(o, in, 6, 1, 5);
+	put_int_at(o, in, 7, 0, 3800);
+	put_int_at(o, in, 7, 1, 5000);
+	put_int_at(o, in, 8, 0, 125);
+	put_int_at(o, in, 8, 1, 900);
 	put_int(o, in, 9, 100);
 	put_int(o, in, 10, 512);
 	put_int(o, in, 11, 0); /* no error */
@@ -201,6 +304,21 @@ int lwc_objects_init(struct lwc_objects *o, const lw_model *m, const char *serve
 
 	if (!add_temperature(o, 0) || !add_accelerometer(o, 0))
 		return LW_ENOSPC;
+
+	/* BinaryAppDataContainer, when a DDF file taught the model object 19:
+	 * /19/0/0/0 holds up to LWC_BIG_MAX bytes (block-wise both ways). */
+	if (lw_model_object(m, 19, NULL)) {
+		in = inst_new(o, 19, 0);
+		if (!in)
+			return LW_ENOSPC;
+		memset(big_value, 0, sizeof(big_value));
+		slot_add(o, in, 0, 0);
+		put_int(o, in, 1, 0);
+		put_int(o, in, 2, (int64_t)time(NULL));
+		put_str(o, in, 3, "");
+		put_str(o, in, 4, "");
+		put_int(o, in, 5, 0);
+	}
 	return 0;
 }
 
@@ -229,7 +347,8 @@ static const uint16_t known_objects[] = {0, 1, 3, 4, 5, 6, 3303, 3313};
 
 bool lwc_object_known(const struct lwc_objects *o, uint16_t oid)
 {
-	(void)o;
+	if (oid == 19)
+		return lw_model_object(o->model, 19, NULL) != NULL;
 	for (size_t i = 0; i < sizeof(known_objects) / sizeof(known_objects[0]); i++)
 		if (known_objects[i] == oid)
 			return true;
@@ -357,7 +476,7 @@ static int slot_to_record(const struct lwc_instance *in, const struct lwc_slot *
 	case LW_TYPE_STRING:
 	case LW_TYPE_OPAQUE:
 	case LW_TYPE_CORELNK:
-		return lw_records_set_bytes(out, r, s->s, s->len);
+		return lw_records_set_bytes(out, r, lwc_slot_bytes(s), s->len);
 	case LW_TYPE_UNSIGNED:
 		r->v.u = s->v.u;
 		break;
@@ -380,6 +499,10 @@ static int slot_to_record(const struct lwc_instance *in, const struct lwc_slot *
 static int read_instance(const struct lwc_instance *in, const lw_path *p, lw_records *out,
                          bool *matched)
 {
+	/* A multiple resource whose instances were all written away still
+	 * exists: it reads as nothing. */
+	if (p->rid != LW_ID_NONE && p->riid == LW_ID_NONE && lwc_has_resource(in, p->rid))
+		*matched = true;
 	for (size_t i = 0; i < in->n; i++) {
 		const struct lwc_slot *s = &in->slots[i];
 		if (p->rid != LW_ID_NONE && s->rid != p->rid)
@@ -431,19 +554,23 @@ int lwc_read(struct lwc_objects *o, const lw_path *p, lw_records *out)
 /* ---- Write ---- */
 
 /* Copies a decoded value into a slot, converting between the number types a
- * codec without type information (text, JSON) may have produced. */
-static int slot_assign(struct lwc_slot *s, const lw_record *r)
+ * codec without type information (text, JSON) may have produced. dry: only
+ * checks, so that a big value is not copied before the whole Write holds. */
+static int slot_assign(struct lwc_slot *s, const lw_record *r, bool dry)
 {
 	switch (s->type) {
 	case LW_TYPE_STRING:
-	case LW_TYPE_OPAQUE:
+	case LW_TYPE_OPAQUE: {
 		if (r->type != LW_TYPE_STRING && r->type != LW_TYPE_OPAQUE)
 			return LWC_BAD_REQUEST;
-		if (r->v.s.len >= LWC_STR_MAX)
+		size_t cap = s->ext ? s->cap : LWC_STR_MAX - 1;
+		if (r->v.s.len > cap)
 			return LWC_BAD_REQUEST;
-		memcpy(s->s, r->v.s.data, r->v.s.len);
-		s->len = (uint16_t)r->v.s.len;
+		if (!dry && r->v.s.len)
+			memcpy(s->ext ? s->ext : (uint8_t *)s->s, r->v.s.data, r->v.s.len);
+		s->len = (uint32_t)r->v.s.len;
 		return 0;
+	}
 	case LW_TYPE_FLOAT:
 		if (r->type == LW_TYPE_FLOAT)
 			s->v.f = r->v.f;
@@ -488,47 +615,119 @@ static int slot_assign(struct lwc_slot *s, const lw_record *r)
 	}
 }
 
-/*
- * Checks every record before changing anything, so that a Write either
- * applies whole or not at all: a device must not end up half-configured.
- * creating: values of a new instance may set read-only resources too.
- */
-static int write_records(struct lwc_objects *o, struct lwc_instance *in, const lw_path *p,
-                         const lw_records *recs, bool creating)
+/* Takes every instance of multiple resource rid away. */
+static void clear_resource(struct lwc_instance *in, uint16_t rid)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < recs->n; i++) {
-			const lw_record *r = &recs->items[i];
-			if (!lw_path_covers(p, &r->path) || lw_path_depth(&r->path) < 3 ||
-			    r->path.iid != in->iid)
-				return LWC_BAD_REQUEST;
-			if (!lw_model_resource(o->model, in->oid, r->path.rid))
-				return LWC_NOT_FOUND;
-			struct lwc_slot *s = lwc_slot_find(in, r->path.rid, r->path.riid);
-			if (!s)
-				return LWC_NOT_FOUND;
-			if (s->type == LW_TYPE_NONE)
-				return LWC_NOT_ALLOWED;
-			if (!creating && !(s->ops & LW_OPS_W))
-				return LWC_NOT_ALLOWED;
-			if (pass == 0) {
-				struct lwc_slot probe = *s;
-				int rc = slot_assign(&probe, r);
-				if (rc)
-					return rc;
-			} else {
-				slot_assign(s, r);
-			}
+	for (size_t i = in->n; i-- > 0;)
+		if (in->slots[i].rid == rid)
+			slot_remove(in, &in->slots[i]);
+}
+
+/*
+ * Replace on an instance (Core spec, Write: "Replace: replaces the Object
+ * Instance or the Resource(s) with the new value provided"): an optional
+ * writable resource the payload leaves out goes back to the empty value of
+ * its type, and an optional writable multiple resource loses its
+ * instances. Mandatory resources keep their value (a client cannot live
+ * without its lifetime; OMA's own tracker leaves this open, and keeping
+ * them is the reading that never breaks a device). Read-only resources are
+ * the device's own and stay.
+ */
+static void reset_writable(struct lwc_objects *o, struct lwc_instance *in)
+{
+	for (size_t k = 0; k < in->nres; k++) {
+		const struct lw_resource_def *d = lw_model_resource(o->model, in->oid, in->res[k]);
+		if (!d || d->type == LW_TYPE_NONE || !(d->ops & LW_OPS_W) || d->mandatory)
+			continue;
+		if (d->multiple) {
+			clear_resource(in, in->res[k]);
+			continue;
 		}
+		struct lwc_slot *s = slot_exact(in, in->res[k], LW_ID_NONE);
+		if (s) {
+			s->len = 0;
+			memset(&s->v, 0, sizeof(s->v));
+		}
+	}
+}
+
+/*
+ * Applies records to one instance. scope: the Write's target, which covers
+ * every record (composite: the instance, and records of other instances
+ * are skipped). replace: PUT semantics on scope. creating: values of a new
+ * instance may set read-only resources too. dry: checks everything on a
+ * copy of the instance and copies no big value; a dry run that succeeds
+ * guarantees the real one does, which makes each Write all-or-nothing.
+ */
+static int apply_records(struct lwc_objects *o, struct lwc_instance *in, const lw_path *scope,
+                         const lw_records *recs, bool replace, bool creating, bool dry,
+                         bool composite)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < recs->n; i++) {
+		const lw_path *rp = &recs->items[i].path;
+		if (composite && (rp->oid != in->oid || rp->iid != in->iid))
+			continue;
+		if (!lw_path_covers(scope, rp) || lw_path_depth(rp) < 3 || rp->oid != in->oid ||
+		    rp->iid != in->iid)
+			return LWC_BAD_REQUEST;
+		const struct lw_resource_def *d = lw_model_resource(o->model, in->oid, rp->rid);
+		if (!d || !lwc_has_resource(in, rp->rid))
+			return LWC_NOT_FOUND;
+		if (d->type == LW_TYPE_NONE)
+			return LWC_NOT_ALLOWED;
+		if (!creating && !(d->ops & LW_OPS_W))
+			return LWC_NOT_ALLOWED;
+		/* A multiple resource's values are its instances. */
+		if ((bool)d->multiple != (rp->riid != LW_ID_NONE))
+			return d->multiple ? LWC_BAD_REQUEST : LWC_NOT_FOUND;
+		used++;
+	}
+	if (used == 0 && !creating)
+		return LWC_BAD_REQUEST;
+	if (replace && lw_path_depth(scope) == 2) {
+		reset_writable(o, in);
+	} else if (replace && lw_path_depth(scope) == 3) {
+		/* A multiple resource: all its instances are replaced. */
+		const struct lw_resource_def *d = lw_model_resource(o->model, in->oid, scope->rid);
+		if (d && d->multiple)
+			clear_resource(in, scope->rid);
+	}
+	for (size_t i = 0; i < recs->n; i++) {
+		const lw_record *r = &recs->items[i];
+		if (composite && (r->path.oid != in->oid || r->path.iid != in->iid))
+			continue;
+		struct lwc_slot *s = slot_exact(in, r->path.rid, r->path.riid);
+		if (!s)
+			s = slot_insert(o, in, r->path.rid, r->path.riid);
+		if (!s)
+			return LWC_INTERNAL; /* the instance's static slots are full */
+		int rc = slot_assign(s, r, dry);
+		if (rc)
+			return rc;
 	}
 	return LWC_CHANGED;
 }
 
+/* Checks on a copy, then applies for real. */
+static int write_instance(struct lwc_objects *o, struct lwc_instance *in, const lw_path *scope,
+                          const lw_records *recs, bool replace, bool composite)
+{
+	struct lwc_instance probe = *in;
+	int rc = apply_records(o, &probe, scope, recs, replace, false, true, composite);
+	if (rc != LWC_CHANGED)
+		return rc;
+	return apply_records(o, in, scope, recs, replace, false, false, composite);
+}
+
+static int write_records(struct lwc_objects *o, struct lwc_instance *in, const lw_path *p,
+                         const lw_records *recs, bool creating)
+{
+	return apply_records(o, in, p, recs, false, creating, false, false);
+}
+
 int lwc_write(struct lwc_objects *o, const lw_path *p, const lw_records *in_recs, bool replace)
 {
-	/* replace vs partial update only differs for values this client does not
-	 * keep optional copies of: every resource here always exists. */
-	(void)replace;
 	if (p->oid == LW_ID_NONE || p->iid == LW_ID_NONE)
 		return LWC_NOT_ALLOWED;
 	if (!lwc_object_known(o, p->oid))
@@ -539,15 +738,85 @@ int lwc_write(struct lwc_objects *o, const lw_path *p, const lw_records *in_recs
 	if (!in)
 		return LWC_NOT_FOUND;
 	if (p->rid != LW_ID_NONE) {
-		struct lwc_slot *s = lwc_slot_find(in, p->rid, p->riid);
-		if (!s)
+		const struct lw_resource_def *d = lw_model_resource(o->model, p->oid, p->rid);
+		if (!d || !lwc_has_resource(in, p->rid))
 			return LWC_NOT_FOUND;
-		if (!(s->ops & LW_OPS_W) || s->type == LW_TYPE_NONE)
+		if (p->riid != LW_ID_NONE && !d->multiple)
+			return LWC_NOT_FOUND;
+		if (!(d->ops & LW_OPS_W) || d->type == LW_TYPE_NONE)
 			return LWC_NOT_ALLOWED;
 	}
 	if (in_recs->n == 0)
 		return LWC_BAD_REQUEST;
-	return write_records(o, in, p, in_recs, false);
+	return write_instance(o, in, p, in_recs, replace, false);
+}
+
+/* ---- Composite ---- */
+
+int lwc_read_composite(struct lwc_objects *o, const lw_records *paths, lw_records *out)
+{
+	bool any = false;
+	lw_records one;
+	lw_records_init(&one);
+	for (size_t i = 0; i < paths->n; i++) {
+		lw_records_clear(&one);
+		int rc = lwc_read(o, &paths->items[i].path, &one);
+		if (rc == LWC_NOT_FOUND)
+			continue;
+		if (rc != LWC_CONTENT) {
+			lw_records_free(&one);
+			return rc;
+		}
+		any = true;
+		for (size_t k = 0; k < one.n; k++) {
+			bool dup = false;
+			for (size_t j = 0; j < out->n && !dup; j++)
+				dup = lw_path_equal(&out->items[j].path, &one.items[k].path);
+			if (!dup && lw_records_append_copy(out, &one.items[k])) {
+				lw_records_free(&one);
+				return LWC_INTERNAL;
+			}
+		}
+	}
+	lw_records_free(&one);
+	if (!any)
+		return LWC_NOT_FOUND;
+	lw_records_sort(out);
+	return LWC_CONTENT;
+}
+
+int lwc_write_composite(struct lwc_objects *o, const lw_records *recs)
+{
+	if (recs->n == 0)
+		return LWC_BAD_REQUEST;
+	/* Every instance touched is checked before any is changed. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < recs->n; i++) {
+			const lw_path *rp = &recs->items[i].path;
+			bool first = true;
+			for (size_t j = 0; j < i && first; j++)
+				first = recs->items[j].path.oid != rp->oid ||
+				        recs->items[j].path.iid != rp->iid;
+			if (!first)
+				continue;
+			if (lw_path_depth(rp) < 3)
+				return LWC_BAD_REQUEST;
+			if (!lwc_object_known(o, rp->oid))
+				return LWC_NOT_FOUND;
+			if (rp->oid == 0)
+				return LWC_UNAUTHORIZED;
+			struct lwc_instance *in = lwc_instance_find(o, rp->oid, rp->iid);
+			if (!in)
+				return LWC_NOT_FOUND;
+			lw_path scope = lw_path_make(2, rp->oid, rp->iid, 0, 0);
+			struct lwc_instance probe = *in;
+			int rc = apply_records(o, pass ? in : &probe, &scope, recs, false, false,
+			                       pass == 0, true);
+			if (rc != LWC_CHANGED)
+				return rc;
+		}
+	}
+	return LWC_CHANGED;
 }
 
 /* ---- Execute ---- */

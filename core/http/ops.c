@@ -375,6 +375,14 @@ static void write_attrs(struct lw_http_req *r, const lw_path *p, const struct op
 		} else if (json_is_number(v) || json_is_boolean(v)) {
 			a.set |= 1u << i;
 			a.v[i] = json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : json_number_value(v);
+			/* Only gt, lt and st are real numbers; the others are whole
+			 * seconds, counts or flags, and the device gets them as such. */
+			int real = i == LW_ATTR_GT || i == LW_ATTR_LT || i == LW_ATTR_ST;
+			if (!real && (a.v[i] < 0 || a.v[i] != (double)(long long)a.v[i])) {
+				lw_http_reply_error(r, 400, "bad-value",
+				                    "attribute \"%s\" must be a whole number >= 0", key);
+				return;
+			}
 		} else {
 			lw_http_reply_error(r, 400, "bad-value",
 			                    "attribute \"%s\" must be a number or null", key);

@@ -384,7 +384,8 @@ Test(client, execute)
 	free(body);
 	/* Not executable, and not a resource. */
 	expect_code("post", "/3/0/0", -1, NULL, "4.05");
-	expect_code("post", "/3/0/11/0", -1, NULL, "4.04");
+	expect_code("post", "/3/0/11/0", -1, NULL, "4.05");
+	expect_code("post", "/3/0/11/7", -1, NULL, "4.04");
 }
 
 Test(client, create_and_delete_an_instance)
