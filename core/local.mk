@@ -40,6 +40,7 @@ core_liblwcore_la_SOURCES = \
 	core/http/server.c core/http/server.h core/http/http.h \
 	core/http/bridge.c core/http/rest.c core/http/auth.c \
 	core/http/metrics.c core/http/sse.c core/http/ops.c core/http/data.c \
+	core/http/clients.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \

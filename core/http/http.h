@@ -174,6 +174,10 @@ void lw_http_op_observations(struct lw_http_req *r);
 /* ---- metrics.c ---- */
 void lw_http_metrics(struct lw_http_req *r);
 
+/* ---- clients.c: the registered clients (of every node in a cluster) ---- */
+void lw_http_clients_list(struct lw_http_req *r);
+void lw_http_client_get(struct lw_http_req *r);
+
 /* ---- data.c: stored time series ---- */
 void lw_http_data(struct lw_http_req *r);
 

@@ -13,6 +13,8 @@
 #include "daemon.h"
 #include "lwm2m/ops.h"
 #include "lwm2m/server.h"
+#include "plugin_loop.h"
+#include "storage/service.h"
 
 static void metric(FILE *f, const char *name, const char *type, const char *help,
                    unsigned long long v)
@@ -178,6 +180,31 @@ void lw_http_metrics(struct lw_http_req *r)
 	metric(f, "lwm2md_http_event_streams", "gauge", "Open /api/v1/events streams.", streams);
 	metric(f, "lwm2md_http_event_streams_dropped_total", "counter",
 	       "Event streams closed because the reader fell behind.", dropped);
+	if (d->storage && d->storage->persisting) {
+		const struct lw_persist_stats *ps = &d->storage->persist.stats;
+		metric(f, "lwm2md_store_writes_total", "counter",
+		       "Writes the store made durable (registrations, observations, points, audit).",
+		       ps->written);
+		metric(f, "lwm2md_store_write_failures_total", "counter",
+		       "Writes the store could not make.", ps->failed);
+		metric(f, "lwm2md_store_refused_total", "counter",
+		       "Writes refused because the store was behind (its queue was full).",
+		       ps->refused);
+		metric(f, "lwm2md_store_points_total", "counter",
+		       "Time-series points handed to the store.", ps->points);
+		metric(f, "lwm2md_store_points_refused_total", "counter",
+		       "Time-series points the store refused (lost).", ps->points_refused);
+	}
+	if (d->storage && d->storage->clustered) {
+		const struct lw_cluster *cl = &d->storage->cluster;
+		metric(f, "lwm2md_cluster_messages_sent_total", "counter",
+		       "Messages sent to other nodes.", cl->sent);
+		metric(f, "lwm2md_cluster_messages_received_total", "counter",
+		       "Messages received from other nodes.", cl->received);
+		metric(f, "lwm2md_cluster_operations_lost_total", "counter",
+		       "Operations sent to another node that never answered.", cl->lost);
+	}
+	lw_plugin_metrics_write(f);
 	if (fclose(f) != 0 || !text) {
 		free(text);
 		lw_http_reply_error(r, 500, "internal", "out of memory");

@@ -29,102 +29,11 @@ static void health(struct lw_http_req *r)
 	lw_http_reply_json(r, 200, o);
 }
 
-/* One client as the API shows it: the registry's fields plus endpoint, secure. */
-static json_t *client_json(const struct lw_client *c)
-{
-	char *fields = lw_client_json_fields(c);
-	if (!fields)
-		return NULL;
-	size_t n = strlen(fields) + 3;
-	char *text = malloc(n);
-	json_t *rest = NULL;
-	if (text) {
-		snprintf(text, n, "{%s}", fields);
-		rest = json_loads(text, 0, NULL);
-	}
-	free(text);
-	free(fields);
-	json_t *o = rest ? json_pack("{s:s}", "endpoint", c->endpoint) : NULL;
-	if (!o || json_object_update(o, rest) != 0) {
-		json_decref(o);
-		json_decref(rest);
-		return NULL;
-	}
-	json_decref(rest);
-	json_object_set_new(o, "secure",
-	                    json_boolean(c->peer && c->peer->ep && c->peer->ep->secure));
-	return o;
-}
-
-static int by_endpoint(const void *a, const void *b)
-{
-	const struct lw_client *const *x = a, *const *y = b;
-	return strcmp((*x)->endpoint, (*y)->endpoint);
-}
-
-static void clients_list(struct lw_http_req *r)
-{
-	struct lw_registry *reg = lw_server_registry(r->h->d);
-	char q[256] = "";
-	if (r->query && mg_get_var(r->query, strlen(r->query), "q", q, sizeof(q)) < -1) {
-		lw_http_reply_error(r, 400, "bad-request", "the q parameter is too long");
-		return;
-	}
-	json_t *list = json_array();
-	size_t n = 0;
-	const struct lw_client **all = NULL;
-	if (reg && reg->by_ep.count) {
-		all = malloc(reg->by_ep.count * sizeof(*all));
-		if (!all) {
-			json_decref(list);
-			lw_http_reply_error(r, 500, "internal", "out of memory");
-			return;
-		}
-		for (size_t b = 0; b <= reg->by_ep.mask; b++)
-			for (struct lw_hnode *k = reg->by_ep.buckets[b]; k; k = k->next) {
-				const struct lw_client *c = LW_CONTAINER_OF(k, struct lw_client, by_ep);
-				if (!q[0] || strstr(c->endpoint, q))
-					all[n++] = c;
-			}
-		qsort(all, n, sizeof(*all), by_endpoint);
-	}
-	for (size_t i = 0; i < n && list; i++) {
-		json_t *o = client_json(all[i]);
-		if (!o || json_array_append_new(list, o) != 0) {
-			json_decref(list);
-			list = NULL;
-		}
-	}
-	free(all);
-	if (!list) {
-		lw_http_reply_error(r, 500, "internal", "out of memory");
-		return;
-	}
-	lw_http_reply_json(r, 200, list);
-}
-
-static void client_get(struct lw_http_req *r)
-{
-	struct lw_registry *reg = lw_server_registry(r->h->d);
-	const struct lw_client *c = reg ? lw_registry_find_ep(reg, r->params[0]) : NULL;
-	if (!c) {
-		lw_http_reply_error(r, 404, "not-found", "no client named \"%s\" is registered",
-		                    r->params[0]);
-		return;
-	}
-	json_t *o = client_json(c);
-	if (!o) {
-		lw_http_reply_error(r, 500, "internal", "out of memory");
-		return;
-	}
-	lw_http_reply_json(r, 200, o);
-}
-
 const struct lw_http_route lw_http_routes[] = {
 	{"GET", "/api/v1/health", LW_ROUTE_PUBLIC, health, NULL},
 	{"GET", "/metrics", LW_ROUTE_PUBLIC, lw_http_metrics, NULL},
-	{"GET", "/api/v1/clients", 0, clients_list, NULL},
-	{"GET", "/api/v1/clients/{}", 0, client_get, NULL},
+	{"GET", "/api/v1/clients", 0, lw_http_clients_list, NULL},
+	{"GET", "/api/v1/clients/{}", 0, lw_http_client_get, NULL},
 	{"GET", "/api/v1/events", 0, NULL, lw_http_sse_stream},
 	/* Device management (ops.c): the fixed names before the catch-alls. */
 	{"GET", "/api/v1/clients/{}/observations", 0, lw_http_op_observations, NULL},

@@ -64,13 +64,15 @@ size_t lw_observe_count(struct lw_client *c)
 	return n;
 }
 
-void lw_observe_remove(struct lw_client *c, struct lw_observation *ob)
+void lw_observe_remove(struct lw_operations *o, struct lw_client *c, struct lw_observation *ob)
 {
 	struct lw_observation **pp = lw_ops_observations(c);
 	while (pp && *pp && *pp != ob)
 		pp = &(*pp)->next;
 	if (pp && *pp)
 		*pp = ob->next;
+	if (o->store && o->store->observation)
+		o->store->observation(o->store->ctx, c, ob, 0);
 	free(ob);
 }
 
@@ -104,7 +106,7 @@ int lw_observe_add(struct lw_operations *o, struct lw_client *c, uint64_t id, co
 	/* A second Observe of the same target replaces the first: the device
 	 * keeps one observation per target, with the newest token. */
 	if (old)
-		lw_observe_remove(c, old);
+		lw_observe_remove(o, c, old);
 	ob->id = id;
 	ob->seq = seq;
 	ob->seq_time_ms = lw_timers_now(o->timers);
@@ -129,7 +131,7 @@ int lw_observe_forget(struct lw_operations *o, const char *endpoint, const lw_pa
 	struct lw_observation *ob = lw_observe_find(c, path, 1, 0);
 	if (!ob)
 		return LW_ENOENT;
-	lw_observe_remove(c, ob);
+	lw_observe_remove(o, c, ob);
 	lw_ops_settle(c);
 	return 0;
 }
@@ -195,7 +197,7 @@ static void publish(struct lw_operations *o, struct lw_client *c, const struct l
 	if (!s)
 		return;
 	s[strlen(s) - 1] = '\0';
-	lw_events_publish(o->events, LW_EVENT_NOTIFICATION, c->endpoint, s + 1);
+	lw_events_publish_records(o->events, LW_EVENT_NOTIFICATION, c->endpoint, s + 1, recs);
 	free(s);
 }
 
@@ -219,7 +221,7 @@ int lw_observe_on_notify(void *ctx, struct lw_coap_peer *peer, const struct lw_c
 		/* RFC 7641 3.2: an error, or a response without Observe, ends
 		 * the observation on the client's side. */
 		publish(o, c, ob, seq, NULL, m->code);
-		lw_observe_remove(c, ob);
+		lw_observe_remove(o, c, ob);
 		lw_ops_settle(c);
 		return 1;
 	}

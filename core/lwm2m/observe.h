@@ -59,8 +59,8 @@ int lw_observe_add(struct lw_operations *o, struct lw_client *c, uint64_t id, co
 /* The observation on exactly these path(s), or NULL. */
 struct lw_observation *lw_observe_find(struct lw_client *c, const lw_path *paths,
                                        size_t n_paths, int composite);
-/* Unlinks and frees ob. */
-void lw_observe_remove(struct lw_client *c, struct lw_observation *ob);
+/* Unlinks and frees ob (and tells the store, o->store). */
+void lw_observe_remove(struct lw_operations *o, struct lw_client *c, struct lw_observation *ob);
 /* Frees every observation of c (the client is going away). */
 void lw_observe_drop_all(struct lw_client *c);
 /* Passive cancel: forgets the observation of endpoint on path (the next

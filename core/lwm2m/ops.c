@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "coap/engine.h"
 #include "coap/peer.h"
@@ -25,6 +26,7 @@
 #include "lwm2m/log.h"
 #include "lwm2m/model.h"
 #include "lwm2m/observe.h"
+#include "lwm2m/op_json.h"
 #include "lwm2m/records_json.h"
 #include "lwm2m/registry.h"
 
@@ -46,6 +48,7 @@ struct lw_op {
 	char *args;
 	lw_records records;
 	struct lw_attrs attrs;
+	uint8_t saved;     /* the store keeps it (queued for a sleeping device) */
 	uint8_t token_len; /* cancel of an observation: its token */
 	uint8_t token[LW_COAP_MAX_TOKEN];
 	size_t n_paths;
@@ -227,37 +230,15 @@ static void publish(struct lw_operations *o, const struct lw_op_result *r)
 {
 	if (!o->events)
 		return;
-	json_t *j = json_object();
-	if (!j)
-		return;
-	char path[LW_PATH_MAX_TEXT], code[5];
-	lw_path_format(&r->path, path, sizeof(path));
-	json_object_set_new(j, "id", json_integer((json_int_t)r->id));
-	json_object_set_new(j, "kind", json_string(lw_op_kind_name(r->kind)));
-	json_object_set_new(j, "path", json_string(path));
-	json_object_set_new(j, "status", json_string(lw_op_status_text(r->status, r->code, code)));
-	if (r->replaces)
-		json_object_set_new(j, "replaces", json_integer((json_int_t)r->replaces));
-	if (r->status == LW_EINVAL && r->code)
-		json_object_set_new(j, "code", json_string(lw_coap_code_str(r->code, code)));
-	if (r->message)
-		json_object_set_new(j, "message", json_string(r->message));
-	if (r->location)
-		json_object_set_new(j, "location", json_string(r->location));
-	json_t *arr = NULL;
-	if (r->records && r->records->n && lw_records_to_json(r->records, &arr) == 0)
-		json_object_set_new(j, "records", arr);
-	arr = NULL;
-	if (r->links && lw_links_to_json(r->links, &arr) == 0)
-		json_object_set_new(j, "links", arr);
-	char *s = lw_json_dumps(j, 0);
+	json_t *j = lw_op_result_to_json(r, 0);
+	char *s = j ? lw_json_dumps(j, 0) : NULL;
 	json_decref(j);
 	if (!s)
 		return;
 	/* The bus wants the members without the braces. */
 	size_t len = strlen(s);
 	s[len - 1] = '\0';
-	lw_events_publish(o->events, LW_EVENT_OPERATION, r->endpoint, s + 1);
+	lw_events_publish_records(o->events, LW_EVENT_OPERATION, r->endpoint, s + 1, r->records);
 	free(s);
 }
 
@@ -279,11 +260,23 @@ static int fail_early(struct lw_operations *o, const struct lw_op_request *req, 
 
 static void settle(struct lw_client_ops *st);
 
+/* The store forgets op: it no longer waits. */
+static void unsave(struct lw_op *op)
+{
+	struct lw_operations *o = op->st->o;
+	if (!op->saved)
+		return;
+	op->saved = 0;
+	if (o->store && o->store->unqueued)
+		o->store->unqueued(o->store->ctx, op->st->client, op->id);
+}
+
 /* Takes op out of everything it is in. */
 static void unlink_op(struct lw_op *op)
 {
 	struct lw_client_ops *st = op->st;
 	struct lw_operations *o = st->o;
+	unsave(op);
 	lw_htable_remove(&o->by_id, &op->by_id);
 	lw_timer_cancel(o->timers, &op->timer);
 	if (op->x) {
@@ -615,6 +608,7 @@ static void pump(struct lw_client_ops *st)
 			st->tail = NULL;
 		op->next = NULL;
 		st->inflight = op;
+		unsave(op);
 		char why[200] = "";
 		int rc = start(op, why, sizeof(why));
 		if (rc)
@@ -756,6 +750,8 @@ static void on_response(void *arg, int status, const struct lw_coap_msg *resp)
 			if (ob) {
 				ob->replaces = op->replaces;
 				ob->req_format = op->format;
+				if (o->store && o->store->observation)
+					o->store->observation(o->store->ctx, c, ob, 1);
 			} else {
 				/* Unknown to us, it gets RST at its first notification. */
 				lw_log(LW_LOG_WARN, "endpoint %s: observation not kept: %s",
@@ -769,7 +765,7 @@ static void on_response(void *arg, int status, const struct lw_coap_msg *resp)
 			lw_observe_find(c, op->paths, op->n_paths,
 			                op->kind == LW_OP_CANCEL_OBSERVE_COMPOSITE);
 		if (ob)
-			lw_observe_remove(c, ob);
+			lw_observe_remove(o, c, ob);
 	}
 	finish(op, &r);
 	lw_records_free(&recs);
@@ -896,6 +892,14 @@ static int submit(struct lw_operations *o, const struct lw_op_request *req, lw_o
 	st->n++;
 	o->stats.pending++;
 	settle(st);
+	/* Still waiting for a sleeping device: the store keeps it. */
+	op = o->store && o->store->queued ? find_op(o, oid) : NULL;
+	if (op && op->st->inflight != op && lw_ops_client_asleep(o, c)) {
+		op->saved = 1;
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		o->store->queued(o->store->ctx, c, oid, req, (double)now.tv_sec + timeout / 1000.0);
+	}
 	return 0;
 }
 
@@ -1103,6 +1107,8 @@ int lw_ops_init(struct lw_operations *o, struct lw_coap_engine *coap, struct lw_
 
 void lw_ops_free(struct lw_operations *o)
 {
+	/* What waits now still waits after a restart: the store keeps it. */
+	o->store = NULL;
 	if (o->reg && o->reg->hook_ctx == o) {
 		o->reg->on_wake = NULL;
 		o->reg->on_gone = NULL;

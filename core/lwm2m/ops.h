@@ -158,7 +158,29 @@ struct lw_op_stats {
 /* The status text of a status key of struct lw_opstat. */
 const char *lw_op_stat_status(uint16_t key, char buf[5]);
 
+struct lw_observation;
+
+/*
+ * What the store is told (storage/persist.c), so that observations and the
+ * operations waiting for a sleeping device survive a restart. observation:
+ * one was established (added 1: its fields are final) or ended while its
+ * registration goes on (added 0; the end of a registration drops them all
+ * without a call). queued: an operation waits for a sleeping device
+ * (deadline in wall-clock seconds); unqueued: it left the queue (sent, or
+ * ended), not called while the server stops, so that what waited is still
+ * waiting after a restart.
+ */
+struct lw_ops_store_hooks {
+	void (*observation)(void *ctx, const struct lw_client *c, const struct lw_observation *ob,
+	                    int added);
+	void (*queued)(void *ctx, const struct lw_client *c, uint64_t id,
+	               const struct lw_op_request *req, double deadline);
+	void (*unqueued)(void *ctx, const struct lw_client *c, uint64_t id);
+	void *ctx;
+};
+
 struct lw_operations {
+	const struct lw_ops_store_hooks *store; /* NULL: nothing is kept */
 	struct lw_coap_engine *coap;
 	struct lw_registry *reg;
 	struct lw_events *events; /* may be NULL */

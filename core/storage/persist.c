@@ -27,6 +27,9 @@
 #include "daemon.h"
 #include "lwm2m/error.h"
 #include "lwm2m/log.h"
+#include "lwm2m/observe.h"
+#include "lwm2m/op_json.h"
+#include "lwm2m/ops.h"
 #include "lwm2m/records_json.h"
 #include "lwm2m/registry.h"
 #include "lwm2m/server.h"
@@ -43,6 +46,12 @@ static double wall_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Several nodes share the store: each restores only what is its own. */
+static int clustered(const struct lw_persist *p)
+{
+	return p->st->ops->node_send != NULL;
 }
 
 /* ---- outcomes of the store's calls ---- */
@@ -131,18 +140,138 @@ static void put_registration(struct lw_persist *p, const char *endpoint, double 
 		accepted(p);
 }
 
-/* Everything of an endpoint whose registration ended (or was replaced:
- * then only what belonged to the old registration). */
-static void drop_endpoint(struct lw_persist *p, const char *endpoint, int registration_too)
+static void drop_observations(struct lw_persist *p, const char *endpoint)
 {
-	const struct lw_storage_ops *ops = p->st->ops;
-	int rc = ops->doc_del_owner(p->st->be, LW_ST_OBSERVATIONS, endpoint, on_written, p);
-	if (!rc)
-		rc = ops->doc_del_owner(p->st->be, LW_ST_OPERATIONS, endpoint, on_written, p);
-	if (!rc && registration_too)
-		rc = ops->doc_del(p->st->be, LW_ST_REGISTRATIONS, endpoint, on_written, p);
+	int rc = p->st->ops->doc_del_owner(p->st->be, LW_ST_OBSERVATIONS, endpoint, on_written, p);
+	if (rc)
+		refused(p, rc, "observations");
+}
+
+static void drop_registration_doc(struct lw_persist *p, const char *endpoint)
+{
+	int rc = p->st->ops->doc_del(p->st->be, LW_ST_REGISTRATIONS, endpoint, on_written, p);
 	if (rc)
 		refused(p, rc, "registration end");
+}
+
+struct drop_check {
+	struct lw_persist *p;
+	char endpoint[];
+};
+
+static void on_drop_check(void *arg, int status, const struct lw_st_doc *docs, size_t n)
+{
+	struct drop_check *dc = arg;
+	json_t *o = status == 0 && n == 1 ? json_loadb(docs[0].json, docs[0].json_len, 0, NULL)
+	                                  : NULL;
+	const char *node = o ? json_string_value(json_object_get(o, "node")) : NULL;
+	/* The device may have registered with another node meanwhile (the load
+	 * balancer moved it): then the document is that node's. */
+	if (node && strcmp(node, dc->p->node) == 0 &&
+	    !lw_registry_find_ep(dc->p->reg, dc->endpoint)) /* nor registered here again */
+		drop_registration_doc(dc->p, dc->endpoint);
+	json_decref(o);
+	free(dc);
+}
+
+/* Everything of an endpoint whose registration ended. */
+static void drop_endpoint(struct lw_persist *p, const char *endpoint)
+{
+	drop_observations(p, endpoint);
+	int rc = p->st->ops->doc_del_owner(p->st->be, LW_ST_OPERATIONS, endpoint, on_written, p);
+	if (rc) {
+		refused(p, rc, "registration end");
+		return;
+	}
+	if (!clustered(p)) {
+		drop_registration_doc(p, endpoint);
+		return;
+	}
+	size_t n = strlen(endpoint) + 1;
+	struct drop_check *dc = malloc(sizeof(*dc) + n);
+	if (!dc)
+		return;
+	dc->p = p;
+	memcpy(dc->endpoint, endpoint, n);
+	rc = p->st->ops->doc_get(p->st->be, LW_ST_REGISTRATIONS, endpoint, on_drop_check, dc);
+	if (rc) {
+		free(dc);
+		refused(p, rc, "registration end");
+	}
+}
+
+/* ---- observations and waiting operations (the operation layer's hooks) ---- */
+
+/* "dev1\n0a1b2c" */
+static void observation_key(const struct lw_client *c, const struct lw_observation *ob,
+                            char *key, size_t len)
+{
+	size_t n = (size_t)snprintf(key, len, "%s\n", c->endpoint);
+	for (uint8_t i = 0; i < ob->token_len && n + 2 < len; i++)
+		n += (size_t)snprintf(key + n, len - n, "%02x", ob->token[i]);
+}
+
+static void on_observation(void *ctx, const struct lw_client *c, const struct lw_observation *ob,
+                           int added)
+{
+	struct lw_persist *p = ctx;
+	char key[LW_ST_KEY_MAX + 1];
+	if (strlen(c->endpoint) + 2 + 2 * LW_COAP_MAX_TOKEN > LW_ST_KEY_MAX)
+		return; /* an endpoint name this long cannot be a key: kept in memory only */
+	observation_key(c, ob, key, sizeof(key));
+	int rc;
+	if (!added) {
+		rc = p->st->ops->doc_del(p->st->be, LW_ST_OBSERVATIONS, key, on_written, p);
+	} else {
+		json_t *paths = json_array();
+		for (uint16_t i = 0; paths && i < ob->n_paths; i++) {
+			char s[LW_PATH_MAX_TEXT];
+			lw_path_format(&ob->paths[i], s, sizeof(s));
+			json_array_append_new(paths, json_string(s));
+		}
+		json_t *o = json_pack("{s:I, s:I, s:o, s:b, s:s, s:I, s:i, s:i}", "id",
+		                      (json_int_t)ob->id, "replaces", (json_int_t)ob->replaces,
+		                      "paths", paths, "composite", ob->composite, "token",
+		                      strchr(key, '\n') + 1, "seq", (json_int_t)ob->seq, "format",
+		                      ob->format, "reqFormat", ob->req_format);
+		char *doc = o ? lw_json_dumps(o, 0) : NULL;
+		json_decref(o);
+		rc = doc ? p->st->ops->doc_put(p->st->be, LW_ST_OBSERVATIONS, key, c->endpoint, doc,
+		                               strlen(doc), on_written, p)
+		         : LW_ENOMEM;
+		free(doc);
+	}
+	if (rc)
+		refused(p, rc, "observation");
+}
+
+static void on_queued(void *ctx, const struct lw_client *c, uint64_t id,
+                      const struct lw_op_request *req, double deadline)
+{
+	struct lw_persist *p = ctx;
+	char key[32];
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	json_t *r = lw_op_request_to_json(req);
+	json_t *o = r ? json_pack("{s:o, s:f}", "request", r, "deadline", deadline) : NULL;
+	char *doc = o ? lw_json_dumps(o, 0) : NULL;
+	json_decref(o);
+	int rc = doc ? p->st->ops->doc_put(p->st->be, LW_ST_OPERATIONS, key, c->endpoint, doc,
+	                                   strlen(doc), on_written, p)
+	             : LW_ENOMEM;
+	free(doc);
+	if (rc)
+		refused(p, rc, "queued operation");
+}
+
+static void on_unqueued(void *ctx, const struct lw_client *c, uint64_t id)
+{
+	(void)c;
+	struct lw_persist *p = ctx;
+	char key[32];
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	int rc = p->st->ops->doc_del(p->st->be, LW_ST_OPERATIONS, key, on_written, p);
+	if (rc)
+		refused(p, rc, "queued operation");
 }
 
 /* ---- reported values and the audit log ---- */
@@ -236,10 +365,10 @@ static void on_event(const lw_event *ev, void *ctx)
 		return;
 	switch (lw_event_kind(ev)) {
 	case LW_EVENT_REGISTRATION:
-		/* A new registration starts without observations or queued
-		 * operations (the old one's were ended); drop their documents
-		 * before anything of the new one is put. */
-		drop_endpoint(p, ep, 0);
+		/* A new registration starts without observations (the device
+		 * forgot them; re-established ones come as new documents);
+		 * operations that waited moved to it and stay. */
+		drop_observations(p, ep);
 		put_registration(p, ep, lw_event_time(ev));
 		break;
 	case LW_EVENT_UPDATE:
@@ -247,7 +376,7 @@ static void on_event(const lw_event *ev, void *ctx)
 		break;
 	case LW_EVENT_DEREGISTRATION:
 	case LW_EVENT_EXPIRED:
-		drop_endpoint(p, ep, 1);
+		drop_endpoint(p, ep);
 		break;
 	case LW_EVENT_NOTIFICATION:
 	case LW_EVENT_SEND:
@@ -329,10 +458,13 @@ static int restore_one(struct lw_persist *p, const struct lw_st_doc *doc, double
 	int rc = 0;
 	unsigned vmaj = 0, vmin = 0;
 	struct lw_coap_addr a;
+	json_t *node = json_object_get(o, "node");
+	if (clustered(p) && json_is_string(node) && strcmp(json_string_value(node), p->node) != 0)
+		goto out; /* another node's device */
 	if (expires <= now) {
 		/* Its lifetime ran out while the daemon was down. */
 		lw_log(LW_LOG_INFO, "storage: registration of %s expired while stopped", ep);
-		drop_endpoint(p, ep, 1);
+		drop_endpoint(p, ep);
 		goto out;
 	}
 	if (sscanf(ver, "%u.%u", &vmaj, &vmin) != 2 || parse_addr(addr, &a) != 0 ||
@@ -387,13 +519,119 @@ out:
 	return rc;
 }
 
+/* "0a1b" into bytes: the count, or -1. */
+static int unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(s);
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (int)(n / 2);
+}
+
+/* One observation back on its client: 1, 0 skipped, -1 bad. */
+static int restore_observation(struct lw_persist *p, const struct lw_st_doc *doc, double now)
+{
+	(void)now;
+	struct lw_operations *o = lw_server_ops(p->d);
+	struct lw_client *c = doc->owner ? lw_registry_find_ep(p->reg, doc->owner) : NULL;
+	json_t *j = json_loadb(doc->json, doc->json_len, 0, NULL), *paths = NULL;
+	json_int_t id = 0, replaces = 0, seq = 0;
+	int composite = 0, format = -1, req_format = -1, rc = -1;
+	const char *token = NULL;
+	uint8_t tok[LW_COAP_MAX_TOKEN];
+	lw_path ps[LW_OP_MAX_PATHS];
+	int tlen;
+	if (!c) {
+		/* Its registration is gone (so is the observation), or, in a
+		 * cluster, it is another node's. */
+		if (!clustered(p))
+			p->st->ops->doc_del(p->st->be, LW_ST_OBSERVATIONS, doc->key, on_written, p);
+		rc = 0;
+		goto out;
+	}
+	if (!j || json_unpack(j, "{s:I, s:I, s:o, s:b, s:s, s:I, s:i, s:i}", "id", &id, "replaces",
+	                      &replaces, "paths", &paths, "composite", &composite, "token", &token,
+	                      "seq", &seq, "format", &format, "reqFormat", &req_format) ||
+	    !json_is_array(paths) || json_array_size(paths) == 0 ||
+	    json_array_size(paths) > LW_OP_MAX_PATHS ||
+	    (tlen = unhex(token, tok, sizeof(tok))) <= 0)
+		goto out;
+	size_t n = json_array_size(paths);
+	for (size_t i = 0; i < n; i++) {
+		const char *ptxt = json_string_value(json_array_get(paths, i));
+		if (!ptxt || lw_path_parse(ptxt, strlen(ptxt), &ps[i], NULL) != 0)
+			goto out;
+	}
+	if (lw_observe_add(o, c, (uint64_t)id, ps, n, composite, tok, (size_t)tlen,
+	                   (uint32_t)seq, format) != 0)
+		goto out;
+	struct lw_observation *ob = lw_observe_find(c, ps, n, composite);
+	if (ob) {
+		ob->replaces = (uint64_t)replaces;
+		ob->req_format = req_format;
+	}
+	/* New operations must not take an id an observation still answers to. */
+	if ((uint64_t)id > o->next_id)
+		o->next_id = (uint64_t)id;
+	rc = 1;
+out:
+	if (rc < 0)
+		lw_log(LW_LOG_WARN, "storage: observation %s unreadable, dropped", doc->key);
+	json_decref(j);
+	return rc;
+}
+
+/* Operations that waited for a sleeping device: kept as read, submitted once
+ * the listing is over (a submitted one gets a new document). */
+struct saved_op {
+	char *key, *owner;
+	char *json;
+};
+
 struct restore {
 	struct lw_persist *p;
+	int coll;
+	int (*one)(struct lw_persist *p, const struct lw_st_doc *doc, double now);
 	int done, status;
 	char after[LW_ST_KEY_MAX + 1];
 	size_t restored, skipped, bad;
 	double now;
+	struct saved_op *ops; /* LW_ST_OPERATIONS: collected, not restored inline */
+	size_t n_ops, cap_ops;
 };
+
+static int collect(struct restore *rs, const struct lw_st_doc *doc)
+{
+	/* Cluster results share the collection; they are not operations. */
+	if (strncmp(doc->key, "result\n", 7) == 0)
+		return 0;
+	if (rs->n_ops == rs->cap_ops) {
+		size_t cap = rs->cap_ops ? rs->cap_ops * 2 : 64;
+		struct saved_op *v = realloc(rs->ops, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		rs->ops = v;
+		rs->cap_ops = cap;
+	}
+	struct saved_op *s = &rs->ops[rs->n_ops];
+	s->key = strdup(doc->key);
+	s->owner = strdup(doc->owner ? doc->owner : "");
+	s->json = strdup(doc->json);
+	if (!s->key || !s->json || !s->owner) {
+		free(s->key);
+		free(s->owner);
+		free(s->json);
+		return -1;
+	}
+	rs->n_ops++;
+	return 1;
+}
 
 static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t n)
 {
@@ -404,7 +642,7 @@ static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t 
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int r = restore_one(rs->p, &docs[i], rs->now);
+		int r = rs->one ? rs->one(rs->p, &docs[i], rs->now) : collect(rs, &docs[i]);
 		if (r > 0)
 			rs->restored++;
 		else if (r == 0)
@@ -417,36 +655,83 @@ static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t 
 		return;
 	}
 	snprintf(rs->after, sizeof(rs->after), "%s", docs[n - 1].key);
-	int rc = rs->p->st->ops->doc_list(rs->p->st->be, LW_ST_REGISTRATIONS, NULL, rs->after,
-	                                  RESTORE_PAGE, on_page, rs);
+	int rc = rs->p->st->ops->doc_list(rs->p->st->be, rs->coll, NULL, rs->after, RESTORE_PAGE,
+	                                  on_page, rs);
 	if (rc) {
 		rs->status = rc;
 		rs->done = 1;
 	}
 }
 
-/* Runs the loop until the store has answered every page. */
-static int restore(struct lw_persist *p, char *err, size_t errlen)
+/* Lists a whole collection through rs->one (or collect), running the loop
+ * until the store has answered every page. */
+static int restore_coll(struct lw_persist *p, struct restore *rs, char *err, size_t errlen)
 {
-	struct restore rs = {.p = p, .now = wall_now()};
-	int rc = p->st->ops->doc_list(p->st->be, LW_ST_REGISTRATIONS, NULL, NULL, RESTORE_PAGE,
-	                              on_page, &rs);
+	rs->p = p;
+	rs->now = wall_now();
+	const char *name = lw_st_coll_name(rs->coll);
+	int rc = p->st->ops->doc_list(p->st->be, rs->coll, NULL, NULL, RESTORE_PAGE, on_page, rs);
 	if (rc) {
-		snprintf(err, errlen, "storage: cannot list registrations: %s", lw_strerror(rc));
+		snprintf(err, errlen, "storage: cannot list %s: %s", name, lw_strerror(rc));
 		return rc;
 	}
 	time_t deadline = time(NULL) + RESTORE_TIMEOUT_S;
-	while (!rs.done && time(NULL) < deadline)
+	while (!rs->done && time(NULL) < deadline)
 		event_base_loop(p->d->loop.base, EVLOOP_ONCE);
-	if (!rs.done || rs.status) {
+	if (!rs->done || rs->status) {
 		/* A later answer would find rs gone: the daemon stops anyway. */
-		snprintf(err, errlen, "storage: reading registrations failed: %s",
-		         lw_strerror(rs.done ? rs.status : LW_ETIMEDOUT));
-		return rs.done ? rs.status : LW_ETIMEDOUT;
+		rc = rs->done ? rs->status : LW_ETIMEDOUT;
+		snprintf(err, errlen, "storage: reading %s failed: %s", name, lw_strerror(rc));
+		return rc;
 	}
-	lw_log(LW_LOG_INFO, "storage: %zu registrations restored%s", rs.restored,
-	       rs.bad ? " (some unreadable: see above)" : "");
+	if (rs->restored || rs->bad)
+		lw_log(LW_LOG_INFO, "storage: %zu %s restored%s", rs->restored, name,
+		       rs->bad ? " (some unreadable: see above)" : "");
 	return 0;
+}
+
+/* Submits again what waited for sleeping devices; its results go to the
+ * event stream (the callers are gone). */
+static void resubmit(struct lw_persist *p, struct restore *rs)
+{
+	struct lw_operations *o = lw_server_ops(p->d);
+	size_t again = 0;
+	for (size_t i = 0; i < rs->n_ops; i++) {
+		struct saved_op *s = &rs->ops[i];
+		if (clustered(p) && !lw_registry_find_ep(p->reg, s->owner)) {
+			/* Another node's device: that node submits it again. */
+			free(s->key);
+			free(s->owner);
+			free(s->json);
+			continue;
+		}
+		json_t *j = json_loads(s->json, 0, NULL);
+		double deadline = 0;
+		json_t *req = NULL;
+		struct lw_op_saved saved;
+		char why[200] = "unreadable";
+		memset(&saved, 0, sizeof(saved));
+		if (j && json_unpack(j, "{s:o, s:F}", "request", &req, "deadline", &deadline) == 0 &&
+		    lw_op_request_from_json(req, &saved, why, sizeof(why)) == 0) {
+			if (deadline > rs->now) {
+				saved.req.timeout_ms = (uint32_t)((deadline - rs->now) * 1000.0) + 1;
+				lw_ops_submit(o, &saved.req, NULL, NULL, NULL);
+				again++;
+			}
+		} else {
+			lw_log(LW_LOG_WARN, "storage: queued operation %s dropped: %s", s->key, why);
+		}
+		/* It waits again under a new id (a new document), or it is over. */
+		p->st->ops->doc_del(p->st->be, LW_ST_OPERATIONS, s->key, on_written, p);
+		lw_op_saved_free(&saved);
+		json_decref(j);
+		free(s->key);
+		free(s->owner);
+		free(s->json);
+	}
+	free(rs->ops);
+	if (again)
+		lw_log(LW_LOG_INFO, "storage: %zu queued operations waiting again", again);
 }
 
 int lw_persist_start(struct lw_persist *p, struct lw_daemon *d, const struct lw_store *st,
@@ -461,9 +746,27 @@ int lw_persist_start(struct lw_persist *p, struct lw_daemon *d, const struct lw_
 		snprintf(err, errlen, "storage: the LwM2M server is not running");
 		return LW_EINVAL;
 	}
-	int rc = restore(p, err, errlen);
-	if (rc)
+	struct restore regs = {.coll = LW_ST_REGISTRATIONS, .one = restore_one};
+	struct restore obs = {.coll = LW_ST_OBSERVATIONS, .one = restore_observation};
+	struct restore ops = {.coll = LW_ST_OPERATIONS};
+	int rc = restore_coll(p, &regs, err, errlen);
+	if (!rc)
+		rc = restore_coll(p, &obs, err, errlen);
+	if (!rc)
+		rc = restore_coll(p, &ops, err, errlen);
+	if (rc) {
+		for (size_t i = 0; i < ops.n_ops; i++) {
+			free(ops.ops[i].key);
+			free(ops.ops[i].owner);
+			free(ops.ops[i].json);
+		}
+		free(ops.ops);
 		return rc;
+	}
+	p->hooks = (struct lw_ops_store_hooks){.observation = on_observation, .queued = on_queued,
+	                                       .unqueued = on_unqueued, .ctx = p};
+	lw_server_ops(d)->store = &p->hooks;
+	resubmit(p, &ops);
 	uint32_t mask = LW_EVENT_MASK(LW_EVENT_REGISTRATION) | LW_EVENT_MASK(LW_EVENT_UPDATE) |
 	                LW_EVENT_MASK(LW_EVENT_DEREGISTRATION) | LW_EVENT_MASK(LW_EVENT_EXPIRED) |
 	                LW_EVENT_MASK(LW_EVENT_NOTIFICATION) | LW_EVENT_MASK(LW_EVENT_SEND) |
@@ -479,6 +782,9 @@ void lw_persist_stop(struct lw_persist *p)
 	if (!p->d)
 		return;
 	lw_events_unsubscribe_owner(&p->d->events, p);
+	struct lw_operations *o = lw_server_ops(p->d);
+	if (o && o->store == &p->hooks)
+		o->store = NULL;
 	if (p->stats.refused || p->stats.failed)
 		lw_log(LW_LOG_WARN, "storage: %llu writes refused and %llu failed since start",
 		       p->stats.refused, p->stats.failed);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "lwm2m/ops.h"
 #include "storage/backend.h"
 
 struct lw_daemon;
@@ -31,6 +32,7 @@ struct lw_persist {
 	char node[128];
 	int refusing, failing; /* an episode is under way: logged once */
 	struct lw_persist_stats stats;
+	struct lw_ops_store_hooks hooks; /* what the operation layer tells us */
 };
 
 /*

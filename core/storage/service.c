@@ -25,6 +25,15 @@ int lw_storage_service_start(struct lw_storage_service *s, struct lw_daemon *d, 
                              size_t errlen)
 {
 	const char *name = d->cfg->storage_plugin ? d->cfg->storage_plugin : "sqlite";
+	/* The id names a PostgreSQL channel and goes into JSON unescaped. */
+	size_t bad = strspn(s->node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                             "0123456789_.-");
+	if (!s->node[0] || s->node[bad]) {
+		snprintf(err, errlen, "%s:%d: [storage] node_id \"%s\": use letters, digits, _, . "
+		         "and - only", d->cfg->path ? d->cfg->path : "defaults",
+		         lw_config_line(d->cfg, "storage", "node_id"), s->node);
+		return LW_EXIT_CONFIG;
+	}
 	int rc = lw_storage_open(name, &s->store, err, errlen);
 	if (rc)
 		return rc == LW_ENOENT ? LW_EXIT_CONFIG : LW_EXIT_RUNTIME;
