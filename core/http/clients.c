@@ -120,7 +120,8 @@ static void reply_sorted(struct lw_http_req *r, json_t *list)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_incref(json_array_get(list, i));
-	qsort(v, n, sizeof(*v), by_endpoint);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_endpoint);
 	json_array_clear(list);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(list, v[i]);

@@ -3,8 +3,8 @@
  * commands, decode and encode, turn a payload in any content format into the
  * JSON records of the REST API and back, so that integrators can look inside
  * what a device sent and make what it should receive. The client commands
- * (clients, read, write, exec, create, delete, discover, attrs, observe,
- * events) drive a running lwm2md over its REST API (tools/rest_client.c), so
+ * (clients, read, data, write, exec, create, delete, discover, attrs,
+ * observe, events) drive a running lwm2md over its REST API (tools/rest_client.c), so
  * that an operator can manage devices from a shell and scripts can rely on
  * the exit status. Each command is one row of the table below, with its own
  * option parsing, so they slot in without touching the others.
@@ -627,6 +627,10 @@ static const struct option rest_opts[] = {
 	{"records", required_argument, NULL, 'r'},
 	{"count", required_argument, NULL, 'n'},
 	{"ep", required_argument, NULL, 'e'},
+	{"path", required_argument, NULL, 'p'},
+	{"from", required_argument, NULL, 'F'},
+	{"to", required_argument, NULL, 'U'},
+	{"limit", required_argument, NULL, 'l'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -635,7 +639,8 @@ struct rest_args {
 	const char *cmd;
 	int json;
 	const char *q, *format, *type, *mode, *records, *ep;
-	long timeout, count;
+	const char *path, *from, *to; /* data: as typed, checked by the command */
+	long timeout, count, limit;
 	char **pos; /* the positional arguments */
 	int npos;
 	char what[512]; /* "read dev1 /3/0": the start of every error line */
@@ -692,6 +697,13 @@ static int parse_rest_args(struct ctl *c, int argc, char **argv, const char *all
 		case 'm': a->mode = optarg; break;
 		case 'r': a->records = optarg; break;
 		case 'e': a->ep = optarg; break;
+		case 'p': a->path = optarg; break;
+		case 'F': a->from = optarg; break;
+		case 'U': a->to = optarg; break;
+		case 'l':
+			if (parse_long(optarg, 1, 10000, &a->limit))
+				return usage_error("--limit \"%s\": a number from 1 to 10000", optarg);
+			break;
 		case 't':
 			if (parse_long(optarg, 1, 86400, &a->timeout))
 				return usage_error("--timeout \"%s\": seconds from 1 to 86400", optarg);
@@ -995,23 +1007,42 @@ static int cmd_clients(struct ctl *c, int argc, char **argv)
 		json_decref(j);
 		return rc;
 	}
-	size_t i, w = 8;
+	/* In a cluster the list holds other nodes' clients too, each with the
+	 * "node" that serves it: only then is a NODE column worth its width. */
+	size_t i, w = 8, nw = 0;
 	json_t *k;
 	json_array_foreach(j, i, k) {
 		size_t n = strlen(json_string_value(json_object_get(k, "endpoint")) ?: "");
 		if (n > w)
 			w = n;
+		const json_t *node = json_object_get(k, "node");
+		if (node) {
+			char name[256];
+			format_value(node, name, sizeof(name));
+			n = strlen(name);
+			nw = n > nw ? n : nw;
+			nw = nw < 4 ? 4 : nw;
+		}
 	}
-	printf("%-*s  %-7s  %-7s  %8s  %-20s  %s\n", (int)w, "ENDPOINT", "VERSION", "BINDING",
-	       "LIFETIME", "LAST SEEN", "ADDRESS");
+	printf("%-*s  ", (int)w, "ENDPOINT");
+	if (nw)
+		printf("%-*s  ", (int)nw, "NODE");
+	printf("%-7s  %-7s  %8s  %-20s  %s\n", "VERSION", "BINDING", "LIFETIME", "LAST SEEN",
+	       "ADDRESS");
 	json_array_foreach(j, i, k) {
 		char seen[64] = "-", life[32];
 		if (json_is_number(json_object_get(k, "lastSeen")))
 			format_time(floor(number_of(json_object_get(k, "lastSeen"))), seen,
 			            sizeof(seen));
 		format_value(json_object_get(k, "lifetime"), life, sizeof(life));
-		printf("%-*s  %-7s  %-7s  %8s  %-20s  %s\n", (int)w,
-		       json_string_value(json_object_get(k, "endpoint")) ?: "?",
+		printf("%-*s  ", (int)w, json_string_value(json_object_get(k, "endpoint")) ?: "?");
+		if (nw) {
+			char name[256];
+			/* A client without "node" is served here: format_value gives "-". */
+			format_value(json_object_get(k, "node"), name, sizeof(name));
+			printf("%-*s  ", (int)nw, name);
+		}
+		printf("%-7s  %-7s  %8s  %-20s  %s\n",
 		       json_string_value(json_object_get(k, "lwm2mVersion")) ?: "-",
 		       json_string_value(json_object_get(k, "binding")) ?: "-", life, seen,
 		       json_string_value(json_object_get(k, "address")) ?: "-");
@@ -1129,6 +1160,149 @@ static int cmd_read(struct ctl *c, int argc, char **argv)
 	char *target = path_target(a.pos[0], a.pos[1], q, &rc);
 	if (!target)
 		return rc;
+	json_t *j;
+	rc = call(c, &a, "GET", target, NULL, &j);
+	free(target);
+	if (!rc)
+		rc = print_records_answer(&a, j);
+	json_decref(j);
+	return rc;
+}
+
+/* Exactly n decimal digits at p, as a number; -1 when they are not there. */
+static int fixed_digits(const char *p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* Digits with at most one ".", and at least one digit: a plain decimal. */
+static int plain_decimal(const char *s, size_t n)
+{
+	int digits = 0, dots = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.')
+			dots++;
+		else
+			return 0;
+	}
+	return digits > 0 && dots <= 1;
+}
+
+/* "2026-11-21T10:00:00Z", seconds may have a fraction; 0 and *out, or -1. */
+static int parse_iso_utc(const char *s, double *out)
+{
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+	    s[16] != ':')
+		return -1;
+	int y = fixed_digits(s, 4), mo = fixed_digits(s + 5, 2), d = fixed_digits(s + 8, 2);
+	int h = fixed_digits(s + 11, 2), mi = fixed_digits(s + 14, 2), sec = fixed_digits(s + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || sec < 0 || sec > 59)
+		return -1;
+	const char *p = s + 19;
+	double frac = 0;
+	if (*p == '.') {
+		size_t n = strspn(p + 1, "0123456789");
+		if (!n)
+			return -1;
+		frac = strtod(p, NULL);
+		p += 1 + n;
+	}
+	if (strcmp(p, "Z") != 0)
+		return -1;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+	                .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+	time_t t = timegm(&tm);
+	/* timegm moves "02-30" to March: a date that moved did not exist. */
+	if (t == (time_t)-1 || tm.tm_mon != mo - 1 || tm.tm_mday != d)
+		return -1;
+	*out = (double)t + frac;
+	return 0;
+}
+
+/*
+ * A time for data's --from and --to, as seconds since the epoch, which is
+ * what the server takes: "1763750000.5" as it is, "-10m" (s, m, h, d, w) is
+ * that long before now, or ISO 8601 UTC. 0, or -1 for anything else.
+ */
+static int parse_when(const char *s, double now, double *out)
+{
+	size_t n = strlen(s);
+	if (n && plain_decimal(s, n)) {
+		*out = strtod(s, NULL);
+		return isfinite(*out) ? 0 : -1;
+	}
+	if (n >= 3 && s[0] == '-' && plain_decimal(s + 1, n - 2)) {
+		static const char units[] = "smhdw";
+		static const double secs[] = {1, 60, 3600, 86400, 7 * 86400};
+		const char *u = strchr(units, s[n - 1]);
+		if (!u)
+			return -1;
+		double ago = strtod(s + 1, NULL) * secs[u - units];
+		if (!isfinite(ago) || ago > now)
+			return -1;
+		*out = now - ago;
+		return 0;
+	}
+	return parse_iso_utc(s, out);
+}
+
+/* "&from=T" for one of data's time options, or "" when not given. */
+static int when_query(const char *opt, const char *val, double now, char *q, size_t len)
+{
+	q[0] = '\0';
+	if (!val)
+		return 0;
+	double t;
+	if (parse_when(val, now, &t) != 0) {
+		fprintf(stderr,
+		        "lwm2mctl: --%s \"%s\": expected seconds since the epoch (1763750000.5), "
+		        "-10m / -2h / -1d (before now) or UTC like 2026-11-21T10:00:00Z\n",
+		        opt, val);
+		return EXIT_USAGE;
+	}
+	snprintf(q, len, "&%s=%.6f", opt, t);
+	return 0;
+}
+
+static double now_seconds(void);
+
+/* The stored time series of a client: GET .../data, shown like a Read. */
+static int cmd_data(struct ctl *c, int argc, char **argv)
+{
+	struct rest_args a;
+	int rc = parse_rest_args(c, argc, argv, "jpFUl", 1, 1, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	char p[256] = "", from[64], to[64], q[512];
+	if (a.path && (rc = check_path(a.path, p, sizeof(p))))
+		return rc;
+	/* One "now" for both ends, so "--from -1h --to -1h" is one instant. */
+	double now = now_seconds();
+	if ((rc = when_query("from", a.from, now, from, sizeof(from))) ||
+	    (rc = when_query("to", a.to, now, to, sizeof(to))))
+		return rc;
+	/* The path is digits and slashes (checked): safe in a query as it is.
+	 * What is not given is left out, so the server's defaults apply. */
+	char lim[32] = "";
+	if (a.limit)
+		snprintf(lim, sizeof(lim), "&limit=%ld", a.limit);
+	snprintf(q, sizeof(q), "%s%s%s%s%s", p[0] ? "&path=" : "", p, from, to, lim);
+	if (q[0])
+		q[0] = '?';
+	char rest[600];
+	snprintf(rest, sizeof(rest), "/data%s", q);
+	char *target = client_target(a.pos[0], rest);
+	if (!target)
+		return fail("out of memory");
 	json_t *j;
 	rc = call(c, &a, "GET", target, NULL, &j);
 	free(target);
@@ -1593,6 +1767,10 @@ static const struct command commands[] = {
 	{"client", "client EP [--json]", "one client's registration", cmd_client},
 	{"read", "read EP PATH [--format F] [--timeout S]", "Read: the records as a table",
 	 cmd_read},
+	{"data", "data EP [--path P] [--limit N]", "stored values as a table, newest last",
+	 cmd_data},
+	{"data", "data EP [--from T] [--to T]", "T: epoch s, -10m, -2h, -1d, 2026-11-21T10:00:00Z",
+	 cmd_data},
 	{"write", "write EP PATH VALUE [--type T] [--mode M]", "Write one resource (M: replace, update)",
 	 cmd_write},
 	{"write", "write EP PATH --records FILE [--mode M]", "Write records", cmd_write},

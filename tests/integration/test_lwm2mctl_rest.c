@@ -5,6 +5,7 @@
  * client list, Read of the device object, Observe of the temperature with
  * changing values (and the observation cancelled at the end), Write,
  * Execute, Create, Delete, Discover, Write-Attributes, the raw event stream,
+ * the stored time series of the Reads (data, with its time forms),
  * and the failures a script relies on (exit 1 and one line saying why for an
  * unknown endpoint, a wrong token, a daemon that is down; exit 2 for bad
  * usage). A command whose REST endpoint the daemon does not serve yet (404
@@ -12,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -126,7 +129,8 @@ static void start_daemon(void)
 	cr_assert_fail("lwm2md did not start:\n%s", log ? log : "(no log)");
 }
 
-/* Starts the reference client as dev1 and waits until lwm2mctl lists it. */
+/* Starts the reference client as dev1 and waits until lwm2mctl finds it
+ * (client EP: 404 until it registered; the list is tested on its own). */
 static void start_client(void)
 {
 	char bin[1024], uri[64];
@@ -137,11 +141,11 @@ static void start_client(void)
 	cr_assert(client_pid > 0, "cannot start %s", bin);
 	uint64_t end = lw_now_ms() + 10000;
 	while (lw_now_ms() < end) {
-		if (CTL("clients") == 0 && strstr(out_text, "dev1"))
+		if (CTL("client", "dev1") == 0 && strstr(out_text, "dev1"))
 			return;
 		usleep(50 * 1000);
 	}
-	cr_assert_fail("dev1 did not show up in \"lwm2mctl clients\": %s%s\nclient: %s", out_text,
+	cr_assert_fail("dev1 did not show up in \"lwm2mctl client dev1\": %s%s\nclient: %s", out_text,
 	               err_text, lw_slurp(client_err));
 }
 
@@ -201,6 +205,8 @@ Test(ctl_rest, clients_lists_dev1_as_table_and_json)
 	cr_assert(l, "no dev1 row: %s", out_text);
 	cr_expect(strstr(l, "127.0.0.1:"), "no address in: %s", l);
 	cr_expect(strstr(l, " U "), "no binding in: %s", l);
+	/* A single node: no client carries "node", so no NODE column. */
+	cr_expect_null(strstr(out_text, "NODE"), "%s", out_text);
 
 	cr_assert_eq(CTL("clients", "--json"), 0, "%s", err_text);
 	cr_expect(strstr(out_text, "\"endpoint\": \"dev1\""), "%s", out_text);
@@ -227,6 +233,103 @@ Test(ctl_rest, read_prints_the_device_object)
 	expect_ok(CTL("read", "dev1", "/3/0/1", "--json", "--format", "senml-json"), "read --json");
 	cr_expect(strstr(out_text, "\"lwm2m-client\""), "%s", out_text);
 	cr_expect(strstr(out_text, "\"records\""), "%s", out_text);
+}
+
+/* The VALUE column of each table row for path ("PATH TYPE VALUE TIME"). */
+static int table_values(const char *path, char vals[][64], int max)
+{
+	int n = 0;
+	for (const char *p = out_text; p && *p && n < max;) {
+		char pp[64], type[32];
+		if (sscanf(p, "%63s %31s %63s", pp, type, vals[n]) == 3 && strcmp(pp, path) == 0)
+			n++;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return n;
+}
+
+/* Runs "data dev1 --path /3303/0/5700" and up to four more arguments (the
+ * first NULL ends them); the values of its rows. */
+static int data_rows(char vals[][64], int max, const char *a1, const char *a2, const char *a3,
+                     const char *a4)
+{
+	int rc = ctl_as(TOKEN, (const char *const[]){"data", "dev1", "--path", "/3303/0/5700", a1,
+	                                             a2, a3, a4, NULL});
+	expect_ok(rc, "data");
+	cr_assert(strncmp(out_text, "PATH ", 5) == 0, "no table header: %s", out_text);
+	return table_values("/3303/0/5700", vals, max);
+}
+
+Test(ctl_rest, data_prints_the_stored_reads)
+{
+	/* Each Read result is stored as one point. The client's temperature
+	 * moves every 2 s: read until it has taken three values, so the rows
+	 * must match the reads one by one, not merely a constant. */
+	enum { MAX_READS = 48 };
+	char read[MAX_READS][64];
+	int nread = 0, changes = 0;
+	for (uint64_t end = lw_now_ms() + 8000; nread < MAX_READS && changes < 2 &&
+	                                        lw_now_ms() < end;
+	     usleep(200 * 1000)) {
+		expect_ok(CTL("read", "dev1", "/3303/0/5700"), "read");
+		cr_assert_eq(table_values("/3303/0/5700", &read[nread], 1), 1, "no row: %s", out_text);
+		changes += nread > 0 && strcmp(read[nread], read[nread - 1]) != 0;
+		nread++;
+	}
+	cr_assert_eq(changes, 2, "the temperature did not change twice in %d reads", nread);
+	/* The store writes behind the answer: wait until every read is there. */
+	char got[MAX_READS + 1][64];
+	int n = 0;
+	for (uint64_t end = lw_now_ms() + 5000; lw_now_ms() < end; usleep(50 * 1000))
+		if ((n = data_rows(got, MAX_READS + 1, NULL, NULL, NULL, NULL)) >= nread)
+			break;
+	cr_assert_eq(n, nread, "expected the %d reads stored:\n%s", nread, out_text);
+	for (int i = 0; i < nread; i++)
+		cr_expect_str_eq(got[i], read[i], "row %d: %s", i, out_text);
+
+	/* --limit 1: the newest only. */
+	cr_assert_eq(data_rows(got, 8, "--limit", "1", NULL, NULL), 1, "%s", out_text);
+	cr_expect_str_eq(got[0], read[nread - 1], "%s", out_text);
+
+	/* The time forms are turned into seconds since the epoch: every read
+	 * happened within the last hour, none in the next one or a day ago. */
+	char from[64], iso[64];
+	time_t now = time(NULL);
+	snprintf(from, sizeof(from), "%ld", (long)now + 3600);
+	cr_expect_eq(data_rows(got, 8, "--from", from, NULL, NULL), 0, "future: %s", out_text);
+	cr_expect_eq(data_rows(got, MAX_READS + 1, "--from", "-1h", NULL, NULL), nread, "-1h: %s",
+	             out_text);
+	cr_expect_eq(data_rows(got, 8, "--to", "-1d", NULL, NULL), 0, "to -1d: %s", out_text);
+	time_t ago = now - 3600;
+	struct tm tm;
+	gmtime_r(&ago, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(from, sizeof(from), "%ld.5", (long)now - 3600);
+	cr_expect_eq(data_rows(got, 8, "--from", iso, "--to", from), 0, "%s..%s: %s", iso, from,
+	             out_text);
+	cr_expect_eq(data_rows(got, 8, "--from", iso, "--limit", "2"), 2, "from %s: %s", iso,
+	             out_text);
+	cr_expect_str_eq(got[1], read[nread - 1], "%s", out_text);
+	cr_expect_str_eq(got[0], read[nread - 2], "%s", out_text);
+
+	/* --json: the server's answer, parseable, with the records. */
+	expect_ok(CTL("data", "dev1", "--path", "/3303/0/5700", "--json"), "data --json");
+	json_error_t je;
+	json_t *j = json_loads(out_text, 0, &je);
+	cr_assert(j, "not JSON (%s): %s", je.text, out_text);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "endpoint")) ?: "", "dev1");
+	cr_expect_eq(json_array_size(json_object_get(j, "records")), (size_t)nread, "%s", out_text);
+	json_decref(j);
+
+	/* A time that is none of the forms: bad usage, one line. */
+	cr_expect_eq(CTL("data", "dev1", "--from", "nonsense"), 2);
+	expect_one_line("--from \"nonsense\"");
+	cr_expect_eq(CTL("data", "dev1", "--to", "2026-02-30T10:00:00Z"), 2);
+	expect_one_line("--to ");
+	cr_expect_eq(CTL("data", "dev1", "--limit", "0"), 2);
+	cr_expect_eq(CTL("data", "dev1", "--path", "3/x"), 2);
 }
 
 /* The VALUE of each "TIME PATH VALUE" line for path. */
