@@ -238,6 +238,8 @@ void lw_daemon_stop(struct lw_daemon *d)
 		lw_events_publish(&d->events, LW_EVENT_STOPPING, NULL, NULL);
 	/* HTTP first (no new operator requests), then the LwM2M side, then CoAP. */
 	lw_http_stop(d);
+	if (d->storage)
+		lw_storage_service_drain(d->storage);
 	lw_server_stop(d);
 	if (d->storage) {
 		lw_storage_service_stop(d->storage);

@@ -355,6 +355,8 @@ static void stop_all(struct lw_plugins *ps)
 		v[i++] = p;
 	while (v && i-- > 0) {
 		struct lw_plugin *p = v[i];
+		/* A store still open is closed while its plugin still stands. */
+		lw_storage_unregister_owner(p);
 		if (p->started && p->desc->fini)
 			p->desc->fini(p);
 		p->started = 0;

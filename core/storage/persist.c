@@ -38,6 +38,8 @@
 /* Restoring a million registrations takes seconds; a store that has not
  * answered in this long is broken. */
 #define RESTORE_TIMEOUT_S 600
+/* How long a stop waits for the store to catch up before the LwM2M side goes. */
+#define DRAIN_TIMEOUT_S 10
 /* Audit details bigger than this lose their data (records, links). */
 #define AUDIT_DETAIL_MAX 4096
 
@@ -123,7 +125,8 @@ static char *registration_doc(struct lw_persist *p, const struct lw_client *c, d
 
 static void put_registration(struct lw_persist *p, const char *endpoint, double when)
 {
-	struct lw_client *c = lw_registry_find_ep(p->reg, endpoint);
+	struct lw_registry *reg = lw_server_registry(p->d);
+	struct lw_client *c = reg ? lw_registry_find_ep(reg, endpoint) : NULL;
 	if (!c)
 		return;
 	char *doc = registration_doc(p, c, when + c->lifetime);
@@ -167,8 +170,9 @@ static void on_drop_check(void *arg, int status, const struct lw_st_doc *docs, s
 	const char *node = o ? json_string_value(json_object_get(o, "node")) : NULL;
 	/* The device may have registered with another node meanwhile (the load
 	 * balancer moved it): then the document is that node's. */
+	struct lw_registry *reg = lw_server_registry(dc->p->d); /* NULL once stopping */
 	if (node && strcmp(node, dc->p->node) == 0 &&
-	    !lw_registry_find_ep(dc->p->reg, dc->endpoint)) /* nor registered here again */
+	    !(reg && lw_registry_find_ep(reg, dc->endpoint))) /* nor registered here again */
 		drop_registration_doc(dc->p, dc->endpoint);
 	json_decref(o);
 	free(dc);
@@ -775,6 +779,29 @@ int lw_persist_start(struct lw_persist *p, struct lw_daemon *d, const struct lw_
 	if (rc)
 		snprintf(err, errlen, "storage: cannot subscribe to events");
 	return rc;
+}
+
+static void on_drained(void *arg, int status)
+{
+	(void)status;
+	((struct lw_persist *)arg)->drained = 1;
+}
+
+void lw_persist_drain(struct lw_persist *p)
+{
+	if (!p->d)
+		return;
+	p->drained = 0;
+	if (p->st->ops->flush(p->st->be, on_drained, p) != 0)
+		return;
+	/* Answers still due (look-ups before a delete) come while the
+	 * registry they check still exists. */
+	time_t deadline = time(NULL) + DRAIN_TIMEOUT_S;
+	while (!p->drained && time(NULL) < deadline)
+		event_base_loop(p->d->loop.base, EVLOOP_ONCE);
+	if (!p->drained)
+		lw_log(LW_LOG_WARN, "storage: the store did not catch up in %d s before the stop",
+		       DRAIN_TIMEOUT_S);
 }
 
 void lw_persist_stop(struct lw_persist *p)

@@ -31,6 +31,7 @@ struct lw_persist {
 	struct lw_registry *reg;
 	char node[128];
 	int refusing, failing; /* an episode is under way: logged once */
+	int drained;           /* lw_persist_drain: the flush came back */
 	struct lw_persist_stats stats;
 	struct lw_ops_store_hooks hooks; /* what the operation layer tells us */
 };
@@ -43,6 +44,10 @@ struct lw_persist {
  */
 int lw_persist_start(struct lw_persist *p, struct lw_daemon *d, const struct lw_store *st,
                      const char *node, char *err, size_t errlen);
+/* At stop, before the LwM2M side goes: runs the loop until the store has
+ * made everything so far durable (at most 10 s), so that answers that still
+ * look at registrations come while those exist. */
+void lw_persist_drain(struct lw_persist *p);
 void lw_persist_stop(struct lw_persist *p);
 
 #endif

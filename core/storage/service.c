@@ -1,6 +1,7 @@
 /* storage/service.c: the daemon's store as one piece (see service.h). */
 #include "storage/service.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,13 @@ void lw_storage_service_configure(struct lw_storage_service *s, const struct lw_
 		snprintf(s->node, sizeof(s->node), "%s", cfg->storage_node_id);
 	else if (gethostname(s->node, sizeof(s->node) - 1) != 0)
 		snprintf(s->node, sizeof(s->node), "lwm2md");
+	else {
+		/* A host name may not suit a channel name: make it. */
+		s->node[LW_ST_NODE_MAX] = '\0';
+		for (char *c = s->node; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.' && *c != '-')
+				*c = '-';
+	}
 	lw_storage_configure(s->node, cfg->storage_conninfo, lw_cluster_on_message, &s->cluster);
 }
 
@@ -28,9 +36,9 @@ int lw_storage_service_start(struct lw_storage_service *s, struct lw_daemon *d, 
 	/* The id names a PostgreSQL channel and goes into JSON unescaped. */
 	size_t bad = strspn(s->node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	                             "0123456789_.-");
-	if (!s->node[0] || s->node[bad]) {
-		snprintf(err, errlen, "%s:%d: [storage] node_id \"%s\": use letters, digits, _, . "
-		         "and - only", d->cfg->path ? d->cfg->path : "defaults",
+	if (!s->node[0] || s->node[bad] || strlen(s->node) > LW_ST_NODE_MAX) {
+		snprintf(err, errlen, "%s:%d: [storage] node_id \"%s\": use up to 51 letters, "
+		         "digits, _, . and -", d->cfg->path ? d->cfg->path : "defaults",
 		         lw_config_line(d->cfg, "storage", "node_id"), s->node);
 		return LW_EXIT_CONFIG;
 	}
@@ -55,6 +63,12 @@ int lw_storage_service_start(struct lw_storage_service *s, struct lw_daemon *d, 
 	       lw_cluster_enabled(&s->cluster) ? ", cluster node " : "",
 	       lw_cluster_enabled(&s->cluster) ? s->node : "");
 	return LW_EXIT_OK;
+}
+
+void lw_storage_service_drain(struct lw_storage_service *s)
+{
+	if (s->persisting)
+		lw_persist_drain(&s->persist);
 }
 
 void lw_storage_service_stop(struct lw_storage_service *s)

@@ -31,6 +31,8 @@ void lw_storage_service_configure(struct lw_storage_service *s, const struct lw_
  */
 int lw_storage_service_start(struct lw_storage_service *s, struct lw_daemon *d, char *err,
                              size_t errlen);
+/* Before the LwM2M server stops: lets the store catch up (persist.h). */
+void lw_storage_service_drain(struct lw_storage_service *s);
 /* After the LwM2M server stopped: flushes and closes the store. */
 void lw_storage_service_stop(struct lw_storage_service *s);
 

@@ -42,6 +42,10 @@
  * Ownership: every pointer passed into a call (keys, JSON, points, their
  * bytes) is valid only during the call: a backend copies what it queues.
  * Pointers passed to a callback are valid only during the callback.
+ *
+ * Metrics (lwm2m/metrics.h): every storage plugin may use the same names
+ * (lwm2md_storage_queued, ...), so a backend creates its metrics in open(),
+ * where it is the only one, never in init.
  */
 #ifndef LWM2M_STORAGE_H
 #define LWM2M_STORAGE_H
@@ -132,7 +136,10 @@ struct lw_storage_ops {
 	int (*open)(void *be);
 	/* Makes everything accepted so far durable, then releases the
 	 * connection. Callbacks still pending run (with their status) before
-	 * it returns. May block. */
+	 * it returns. May block. It runs on the loop thread while the worker
+	 * pool still runs, but the loop does not turn during it: the done of
+	 * a job in flight would come only after close returned, so a backend
+	 * waits for its own work itself. Always before the plugin's fini. */
 	void (*close)(void *be);
 
 	/* Documents. put replaces a document of the same key. */
@@ -150,7 +157,7 @@ struct lw_storage_ops {
 	int (*doc_list)(void *be, int coll, const char *owner, const char *after, size_t limit,
 	                lw_st_docs_fn cb, void *arg);
 
-	/* Time series. */
+	/* Time series. n > 0 (LW_EINVAL for none). */
 	int (*ts_append)(void *be, const struct lw_st_point *points, size_t n, lw_st_done_fn done,
 	                 void *arg);
 	int (*ts_query)(void *be, const struct lw_st_ts_query *q, lw_st_points_fn cb, void *arg);
@@ -171,7 +178,7 @@ struct lw_storage_ops {
 	/*
 	 * Cluster: several daemons sharing one store (optional: NULL for a
 	 * backend that serves one node). node_send delivers msg to the daemon
-	 * whose [server] node_id is node; the backend hands it there to
+	 * whose [storage] node_id is node; the backend hands it there to
 	 * lw_storage_node_message() on that daemon's loop thread. done means
 	 * the message was handed to the store, not that it arrived. At most
 	 * LW_ST_MSG_MAX bytes.
@@ -192,7 +199,9 @@ struct lw_storage_ops {
 LW_API int lw_storage_register(lw_plugin *self, const struct lw_storage_ops *ops, void *be);
 
 /* This daemon's node id ([storage] node_id; the host name by default): the
- * channel a cluster backend listens on. */
+ * channel a cluster backend listens on. At most LW_ST_NODE_MAX bytes of
+ * [A-Za-z0-9_.-] (the daemon refuses to start with another). */
+#define LW_ST_NODE_MAX 51
 LW_API const char *lw_storage_node_id(const lw_plugin *self);
 
 /* [storage] conninfo of the daemon's config, the connection string of a
