@@ -1,7 +1,10 @@
 /* storage/backend.c: the table of storage backends (see backend.h). */
 #include "storage/backend.h"
 
+#include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "log.h"
@@ -146,4 +149,74 @@ void lw_storage_node_message(lw_plugin *self, const char *msg, size_t len)
 		node_cb(node_ctx, msg, len);
 	else
 		lw_log(LW_LOG_WARN, "cluster message dropped: this node does not take any");
+}
+
+/* ---- reading a whole collection at start ---- */
+
+#define LOAD_PAGE 1000
+/* Loading a million documents takes seconds; a store that has not answered
+ * in this long is broken. */
+#define LOAD_TIMEOUT_S 600
+
+struct load {
+	const struct lw_store *st;
+	int coll;
+	int (*each)(void *ctx, const struct lw_st_doc *doc);
+	void *ctx;
+	int done, status;
+	size_t ok, bad;
+};
+
+static void on_load_page(void *arg, int status, const struct lw_st_doc *docs, size_t n)
+{
+	struct load *ld = arg;
+	if (status != 0) {
+		ld->status = status;
+		ld->done = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r = ld->each(ld->ctx, &docs[i]);
+		if (r > 0)
+			ld->ok++;
+		else if (r < 0)
+			ld->bad++;
+	}
+	if (n < LOAD_PAGE) {
+		ld->done = 1;
+		return;
+	}
+	int rc = ld->st->ops->doc_list(ld->st->be, ld->coll, NULL, docs[n - 1].key, LOAD_PAGE,
+	                               on_load_page, ld);
+	if (rc) {
+		ld->status = rc;
+		ld->done = 1;
+	}
+}
+
+int lw_storage_load(const struct lw_store *st, struct event_base *base, int coll,
+                    int (*each)(void *ctx, const struct lw_st_doc *doc), void *ctx, size_t *ok,
+                    size_t *bad)
+{
+	struct load *ld = calloc(1, sizeof(*ld));
+	if (!ld)
+		return LW_ENOMEM;
+	*ld = (struct load){.st = st, .coll = coll, .each = each, .ctx = ctx};
+	int rc = st->ops->doc_list(st->be, coll, NULL, NULL, LOAD_PAGE, on_load_page, ld);
+	if (rc) {
+		free(ld);
+		return rc;
+	}
+	time_t deadline = time(NULL) + LOAD_TIMEOUT_S;
+	while (!ld->done && time(NULL) < deadline)
+		event_base_loop(base, EVLOOP_ONCE);
+	if (!ld->done)
+		return LW_ETIMEDOUT; /* ld stays: a late answer must find it (the daemon stops) */
+	rc = ld->status;
+	if (ok)
+		*ok = ld->ok;
+	if (bad)
+		*bad = ld->bad;
+	free(ld);
+	return rc;
 }

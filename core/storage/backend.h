@@ -34,6 +34,17 @@ const struct lw_store *lw_storage_current(void);
 void lw_storage_configure(const char *node_id, const char *conninfo,
                           void (*on_message)(void *ctx, const char *msg, size_t len), void *ctx);
 
+struct event_base;
+/*
+ * At start, before serving anyone: calls each(ctx, doc) for every document
+ * of coll (each returns 1 taken, 0 skipped, -1 unreadable: counted in *ok
+ * and *bad), running the loop until the store has answered every page.
+ * 0 or the store's LW_E* status (LW_ETIMEDOUT after 10 minutes).
+ */
+int lw_storage_load(const struct lw_store *st, struct event_base *base, int coll,
+                    int (*each)(void *ctx, const struct lw_st_doc *doc), void *ctx, size_t *ok,
+                    size_t *bad);
+
 /* Forgets what owner registered (plugin unload). */
 void lw_storage_unregister_owner(const void *owner);
 

@@ -34,10 +34,6 @@
 #include "lwm2m/registry.h"
 #include "lwm2m/server.h"
 
-#define RESTORE_PAGE 1000
-/* Restoring a million registrations takes seconds; a store that has not
- * answered in this long is broken. */
-#define RESTORE_TIMEOUT_S 600
 /* How long a stop waits for the store to catch up before the LwM2M side goes. */
 #define DRAIN_TIMEOUT_S 10
 /* Audit details bigger than this lose their data (records, links). */
@@ -602,9 +598,6 @@ struct restore {
 	struct lw_persist *p;
 	int coll;
 	int (*one)(struct lw_persist *p, const struct lw_st_doc *doc, double now);
-	int done, status;
-	char after[LW_ST_KEY_MAX + 1];
-	size_t restored, skipped, bad;
 	double now;
 	struct saved_op *ops; /* LW_ST_OPERATIONS: collected, not restored inline */
 	size_t n_ops, cap_ops;
@@ -637,60 +630,27 @@ static int collect(struct restore *rs, const struct lw_st_doc *doc)
 	return 1;
 }
 
-static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t n)
+static int restore_each(void *ctx, const struct lw_st_doc *doc)
 {
-	struct restore *rs = arg;
-	if (status != 0) {
-		rs->status = status;
-		rs->done = 1;
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		int r = rs->one ? rs->one(rs->p, &docs[i], rs->now) : collect(rs, &docs[i]);
-		if (r > 0)
-			rs->restored++;
-		else if (r == 0)
-			rs->skipped++;
-		else
-			rs->bad++;
-	}
-	if (n < RESTORE_PAGE) {
-		rs->done = 1;
-		return;
-	}
-	snprintf(rs->after, sizeof(rs->after), "%s", docs[n - 1].key);
-	int rc = rs->p->st->ops->doc_list(rs->p->st->be, rs->coll, NULL, rs->after, RESTORE_PAGE,
-	                                  on_page, rs);
-	if (rc) {
-		rs->status = rc;
-		rs->done = 1;
-	}
+	struct restore *rs = ctx;
+	return rs->one ? rs->one(rs->p, doc, rs->now) : collect(rs, doc);
 }
 
-/* Lists a whole collection through rs->one (or collect), running the loop
- * until the store has answered every page. */
+/* Lists a whole collection through rs->one (or collect). */
 static int restore_coll(struct lw_persist *p, struct restore *rs, char *err, size_t errlen)
 {
 	rs->p = p;
 	rs->now = wall_now();
 	const char *name = lw_st_coll_name(rs->coll);
-	int rc = p->st->ops->doc_list(p->st->be, rs->coll, NULL, NULL, RESTORE_PAGE, on_page, rs);
+	size_t ok = 0, bad = 0;
+	int rc = lw_storage_load(p->st, p->d->loop.base, rs->coll, restore_each, rs, &ok, &bad);
 	if (rc) {
-		snprintf(err, errlen, "storage: cannot list %s: %s", name, lw_strerror(rc));
-		return rc;
-	}
-	time_t deadline = time(NULL) + RESTORE_TIMEOUT_S;
-	while (!rs->done && time(NULL) < deadline)
-		event_base_loop(p->d->loop.base, EVLOOP_ONCE);
-	if (!rs->done || rs->status) {
-		/* A later answer would find rs gone: the daemon stops anyway. */
-		rc = rs->done ? rs->status : LW_ETIMEDOUT;
 		snprintf(err, errlen, "storage: reading %s failed: %s", name, lw_strerror(rc));
 		return rc;
 	}
-	if (rs->restored || rs->bad)
-		lw_log(LW_LOG_INFO, "storage: %zu %s restored%s", rs->restored, name,
-		       rs->bad ? " (some unreadable: see above)" : "");
+	if (ok || bad)
+		lw_log(LW_LOG_INFO, "storage: %zu %s restored%s", ok, name,
+		       bad ? " (some unreadable: see above)" : "");
 	return 0;
 }
 
