@@ -21,6 +21,7 @@
 #include "coap/udp.h"
 #include "http/server.h"
 #include "lwm2m/server.h"
+#include "security/credentials.h"
 #include "storage/service.h"
 #include "log.h"
 #include "lwm2m/codec.h"
@@ -143,6 +144,25 @@ static int open_listeners(struct lw_daemon *d, char *err, size_t errlen)
 	return LW_EXIT_OK;
 }
 
+/* The endpoints' credentials, from the store when there is one. */
+static int start_credentials(struct lw_daemon *d, char *err, size_t errlen)
+{
+	d->creds = calloc(1, sizeof(*d->creds));
+	if (!d->creds || lw_credentials_init(d->creds) != 0) {
+		free(d->creds);
+		d->creds = NULL;
+		snprintf(err, errlen, "out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	const struct lw_store *st = d->storage->store.ops ? &d->storage->store : NULL;
+	int rc = lw_credentials_load(d->creds, st, d->loop.base);
+	if (rc) {
+		snprintf(err, errlen, "security: reading credentials failed: %s", lw_strerror(rc));
+		return LW_EXIT_RUNTIME;
+	}
+	return LW_EXIT_OK;
+}
+
 int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_t errlen)
 {
 	int rc = lw_daemon_check(d, cfg, err, errlen);
@@ -211,6 +231,8 @@ int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 		lw_coap_udp_pause(d->udp, 1);
 	if (!rc)
 		rc = lw_storage_service_start(d->storage, d, err, errlen);
+	if (!rc)
+		rc = start_credentials(d, err, errlen);
 	if (!rc && d->udp)
 		lw_coap_udp_pause(d->udp, 0);
 	if (!rc)
@@ -241,6 +263,11 @@ void lw_daemon_stop(struct lw_daemon *d)
 	if (d->storage)
 		lw_storage_service_drain(d->storage);
 	lw_server_stop(d);
+	if (d->creds) {
+		lw_credentials_free(d->creds);
+		free(d->creds);
+		d->creds = NULL;
+	}
 	if (d->storage) {
 		lw_storage_service_stop(d->storage);
 		free(d->storage);

@@ -18,6 +18,7 @@ struct lw_model;
 struct lw_server;
 struct lw_http;
 struct lw_storage_service;
+struct lw_credentials;
 struct lw_coap_udp;
 struct event;
 
@@ -41,6 +42,7 @@ struct lw_daemon {
 	struct lw_server *server; /* lwm2m/server.c */
 	struct lw_http *http;     /* http/server.c */
 	struct lw_storage_service *storage; /* storage/service.c */
+	struct lw_credentials *creds;       /* security/credentials.c */
 	struct event *sigs[3];
 	time_t started;
 	int workers_up, loop_up, plugins_loaded;

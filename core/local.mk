@@ -15,6 +15,7 @@ core_liblwcore_la_SOURCES = \
 	core/storage/persist.c core/storage/persist.h \
 	core/storage/cluster.c core/storage/cluster.h \
 	core/storage/service.c core/storage/service.h \
+	core/security/credentials.c core/security/credentials.h \
 	core/daemon.c core/daemon.h \
 	core/util/hash.c core/util/hash.h \
 	core/util/arena.c core/util/arena.h \
@@ -40,7 +41,7 @@ core_liblwcore_la_SOURCES = \
 	core/http/server.c core/http/server.h core/http/http.h \
 	core/http/bridge.c core/http/rest.c core/http/auth.c \
 	core/http/metrics.c core/http/sse.c core/http/ops.c core/http/data.c \
-	core/http/clients.c \
+	core/http/clients.c core/http/security.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \

@@ -178,6 +178,12 @@ void lw_http_metrics(struct lw_http_req *r);
 void lw_http_clients_list(struct lw_http_req *r);
 void lw_http_client_get(struct lw_http_req *r);
 
+/* ---- security.c: /api/v1/security, the endpoints' credentials ---- */
+void lw_http_security_list(struct lw_http_req *r);
+void lw_http_security_get(struct lw_http_req *r);
+void lw_http_security_put(struct lw_http_req *r);
+void lw_http_security_delete(struct lw_http_req *r);
+
 /* ---- data.c: stored time series ---- */
 void lw_http_data(struct lw_http_req *r);
 

@@ -34,7 +34,7 @@ const char lw_http_security_headers[] = "X-Content-Type-Options: nosniff\r\n"
 static void send_response(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r,
                           const char *extra)
 {
-	if (!r->out)
+	if (!r->out && r->status != 204) /* 204 No Content is the one answer without a body */
 		lw_http_reply_error(r, 500, "internal", "the handler gave no answer");
 	int status = r->status;
 	atomic_fetch_add(&h->responses[status / 100 % 6], 1);
