@@ -78,7 +78,7 @@ enum lw_st_coll {
 /* Longest key and owner a backend must accept, in bytes. */
 #define LW_ST_KEY_MAX 255
 
-/* Name of a collection ("registrations", ...): also the SQL table's name. */
+/* Name of a collection ("registrations", ...), for logs and SQL schemas. */
 LW_API const char *lw_st_coll_name(int coll);
 
 /* One document as read back. */
