@@ -21,7 +21,7 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libevent-dev libgnutls28-dev libinih-dev libjansson-dev libsqlite3-dev libpq-dev postgresql
 	libcivetweb-dev libcoap3-dev libcoap3-bin libcriterion-dev libxml2-dev libcbor-dev libcurl4-gnutls-dev
-	clang libclang-rt-14-dev valgrind procps
+	clang libclang-rt-14-dev valgrind procps gnutls-bin
 )
 
 log() { printf '\n==> %s\n' "$*"; }

@@ -20,3 +20,13 @@ tests_integration_test_server_ops_SOURCES = tests/integration/test_server_ops.c 
 tests_integration_test_server_ops_CFLAGS = $(INTEG_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_test_server_ops_LDADD = $(INTEG_LIBS) $(JANSSON_LIBS)
 EXTRA_tests_integration_test_server_ops_DEPENDENCIES = $(INTEG_DEPS) lwm2m-client$(EXEEXT)
+
+# /api/v1/security: credentials set, read without keys, refused, kept.
+check_PROGRAMS += tests/integration/test-security-rest
+TESTS += tests/integration/test-security-rest
+tests_integration_test_security_rest_SOURCES = tests/integration/test_security_rest.c \
+	tests/integration/restops.c tests/integration/restops.h \
+	tests/integration/httpc.c tests/integration/httpc.h
+tests_integration_test_security_rest_CFLAGS = $(INTEG_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_test_security_rest_LDADD = $(INTEG_LIBS) $(JANSSON_LIBS)
+EXTRA_tests_integration_test_security_rest_DEPENDENCIES = $(INTEG_DEPS) lwm2m-client$(EXEEXT)
