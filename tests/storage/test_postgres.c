@@ -371,7 +371,7 @@ Test(postgres, one_bad_call_fails_alone)
 	/* and the next batches run as usual */
 	memset(a, 0, sizeof(a));
 	for (int i = 0; i < 5; i++) {
-		char key[8];
+		char key[16];
 		snprintf(key, sizeof(key), "v%d", i);
 		cr_assert_eq(OPS->doc_put(BE, LW_ST_USERS, key, NULL, "{}", 2, on_done, &a[i]), 0);
 	}
