@@ -41,3 +41,4 @@ tests_integration_test_client_LDADD = tests/integration/libharness.la $(TEST_LIB
 EXTRA_tests_integration_test_client_DEPENDENCIES = lwm2m-client$(EXEEXT) lwm2md$(EXEEXT) \
 	$(plugin_LTLIBRARIES)
 dist_doc_DATA += docs/client.md
+include client-ref/fleet/local.mk
