@@ -17,8 +17,13 @@
  * that answers any peer: tests and debugging tools use it to act as the
  * server themselves.
  *
+ * The account it registers with, and the DTLS session to it, are
+ * security.c's; a factory-fresh client (-b) first goes through bootstrap.c,
+ * which takes the server's requests while it bootstraps (client_int.h has
+ * the state they share).
+ *
  * libcoap 4.3.1 has no user data on a context, so the resource handlers find
- * the client through one file-static pointer: one client per process.
+ * the client through one global pointer: one client per process.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -34,141 +39,22 @@
 
 #include <coap3/coap.h>
 
-#include "lwclient.h"
+#include "client_int.h"
 #include "lwm2m/error.h"
 #include "lwm2m/ddf.h"
 #include "lwm2m/model_int.h"
 
-#include "../plugins/codec-lwm2m-cbor/lwm2m_cbor.h"
-#include "../plugins/codec-opaque/opaque.h"
-#include "../plugins/codec-senml-cbor/senml_cbor.h"
-#include "../plugins/codec-text/text.h"
-#include "../plugins/codec-tlv/tlv.h"
 
-/* These two plugins have no header of their own. */
-extern const struct lw_codec lw_codec_senml_json;
-extern const struct lw_codec lw_codec_json, lw_codec_json_legacy;
+struct lwc_client *the_client;
 
-/* ---- content formats ---- */
-
-/* Compiled in: an embedded client has no plugin loader. */
-static const struct lw_codec *const codecs[] = {
-	&lw_codec_senml_cbor, &lw_codec_senml_json, &lw_codec_lwm2m_cbor, &lw_codec_tlv,
-	&lw_codec_tlv_legacy, &lw_codec_json,       &lw_codec_json_legacy, &lw_codec_text,
-	&lw_codec_opaque,
-};
-#define N_CODECS (sizeof(codecs) / sizeof(codecs[0]))
-
-const struct lw_codec *lwc_codec_by_format(unsigned cf)
-{
-	for (size_t i = 0; i < N_CODECS; i++)
-		if (codecs[i]->content_format == cf)
-			return codecs[i];
-	return NULL;
-}
-
-const struct lw_codec *lwc_codec_by_name(const char *name)
-{
-	for (size_t i = 0; i < N_CODECS; i++)
-		if (!strcmp(codecs[i]->name, name))
-			return codecs[i];
-	return NULL;
-}
-
-/* ---- state ---- */
-
-enum reg_state { REG_NONE, REG_PENDING, REGISTERED, DEREG_PENDING, DONE };
-enum req_kind { REQ_REGISTER = 1, REQ_UPDATE, REQ_DEREGISTER, REQ_SEND };
-
-#define MAX_PENDING 8
-#define MAX_OBSERVATIONS 16
-#define MAX_ATTRS 32
-#define MAX_COMPOSITE_PATHS 16 /* paths of one Observe-Composite */
-#define MAX_RESOURCES 1024     /* libcoap resources: every path of the tree */
-#define RETRY_FIRST 2.0 /* seconds before the first registration retry */
-#define RETRY_MAX 60.0
-#define DEREG_WAIT 3.0 /* how long shutdown waits for the De-register answer */
-
-struct pending {
-	uint8_t token[8];
-	uint8_t len;
-	uint8_t kind; /* enum req_kind; 0 when free */
-};
-
-/* Write-Attributes values of one path (NAN: not set). */
-struct attrs {
-	bool used;
-	lw_path path;
-	double pmin, pmax, gt, lt, st, epmin, epmax;
-};
-
-/* One observation, as far as the attribute checks need: one path (Observe,
- * found by path) or several (Observe-Composite, found by token). */
-struct observation {
-	bool used;
-	bool composite;
-	lw_path path; /* the root for a composite */
-	lw_path paths[MAX_COMPOSITE_PATHS];
-	uint8_t n_paths;
-	uint8_t token[8];
-	uint8_t token_len;
-	coap_resource_t *res;
-	unsigned cf;      /* the format the observer asked for */
-	double last_sent; /* when the last notification (or first answer) went */
-	double last_eval; /* when the value was last sampled (epmin, epmax) */
-	uint64_t last_hash;
-	double last_value; /* numeric single resources: for gt, lt, st */
-	bool has_value;
-};
-
-struct lwc_client {
-	struct lwc_config cfg;
-	lw_model *model;
-	struct lwc_objects obj;
-	const struct lw_codec *pref;
-	int version; /* 10, 11, 12 */
-	char binding[4];
-
-	coap_context_t *ctx;
-	coap_session_t *session;
-	coap_address_t server;
-
-	enum reg_state st;
-	char location[64]; /* "rd/abc": Location-Path of the registration */
-	double next_update, next_retry, retry_delay, next_send, dereg_deadline;
-	double last_traffic;
-	bool sleeping;
-	bool update_asked;
-	volatile sig_atomic_t stop;
-
-	struct pending pend[MAX_PENDING];
-	struct observation obs[MAX_OBSERVATIONS];
-	struct attrs attrs[MAX_ATTRS];
-
-	/* Our libcoap resources and their paths, so that those of deleted
-	 * instances and resource instances can go (after the handlers ran:
-	 * libcoap cannot delete a resource from inside its handler). */
-	struct {
-		coap_resource_t *r;
-		lw_path p;
-	} reg[MAX_RESOURCES];
-	size_t n_reg;
-	bool sweep;
-	coap_resource_t *root; /* "/": Read-, Write- and Observe-Composite */
-};
-
-static struct lwc_client *the_client;
-
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-#define log_line(...) log_line(__VA_ARGS__)
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void log_line(const char *fmt, ...)
+void lwc_log(const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "lwm2m-client: ");
@@ -205,7 +91,7 @@ static void add_uint_opt(coap_pdu_t *pdu, uint16_t num, unsigned v)
 	coap_add_option(pdu, num, coap_encode_var_safe(buf, sizeof(buf), v), buf);
 }
 
-static void set_code(coap_pdu_t *response, int status)
+void lwc_set_code(coap_pdu_t *response, int status)
 {
 	coap_pdu_set_code(response, (coap_pdu_code_t)COAP_RESPONSE_CODE(status));
 }
@@ -220,7 +106,7 @@ static void release_buf(coap_session_t *s, void *p)
 static void respond_data(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
                          const coap_string_t *query, coap_pdu_t *resp, unsigned cf, lw_buf *b)
 {
-	set_code(resp, LWC_CONTENT);
+	lwc_set_code(resp, LWC_CONTENT);
 	/* libcoap takes the buffer and does Block2 for large answers. */
 	coap_add_data_large_response(res, sess, req, resp, query, (uint16_t)cf, -1, 0, b->len,
 	                             b->data, release_buf, b->data);
@@ -273,9 +159,9 @@ static double attr_of(struct lwc_client *c, const lw_path *p, size_t offset)
 		}
 	}
 	if (offset == offsetof(struct attrs, pmin))
-		return (double)lwc_get_int(&c->obj, 1, 0, 2, 0);
+		return (double)lwc_get_int(&c->obj, 1, c->srv_iid, 2, 0);
 	if (offset == offsetof(struct attrs, pmax))
-		return (double)lwc_get_int(&c->obj, 1, 0, 3, 0);
+		return (double)lwc_get_int(&c->obj, 1, c->srv_iid, 3, 0);
 	return NAN;
 }
 
@@ -341,13 +227,13 @@ static void attrs_to_link(struct lwc_client *c, const lw_path *p, lw_buf *b)
 
 /* ---- link format: Register payload and Discover ---- */
 
-static const char *object_version(struct lwc_client *c, uint16_t oid)
+const char *lwc_object_version(struct lwc_client *c, uint16_t oid)
 {
 	const struct lw_object_def *d = lw_model_object(c->model, oid, NULL);
 	return d ? d->version : "1.0";
 }
 
-static void link_sep(lw_buf *b)
+void lwc_link_sep(lw_buf *b)
 {
 	if (b->len)
 		lw_buf_append_byte(b, ',');
@@ -365,15 +251,15 @@ static void register_links(struct lwc_client *c, lw_buf *b)
 		if (!in->used || in->oid == 0)
 			continue;
 		if (in->oid != last) {
-			const char *ver = object_version(c, in->oid);
-			link_sep(b);
+			const char *ver = lwc_object_version(c, in->oid);
+			lwc_link_sep(b);
 			if (strcmp(ver, "1.0"))
 				lw_buf_printf(b, "</%u>;ver=%s", in->oid, ver);
 			else
 				lw_buf_printf(b, "</%u>", in->oid);
 			last = in->oid;
 		}
-		link_sep(b);
+		lwc_link_sep(b);
 		lw_buf_printf(b, "</%u/%u>", in->oid, in->iid);
 	}
 }
@@ -386,8 +272,8 @@ static int discover(struct lwc_client *c, const lw_path *p, lw_buf *b)
 		return LWC_UNAUTHORIZED;
 	if (lw_path_depth(p) == 1) {
 		lw_buf_printf(b, "</%u>", p->oid);
-		if (strcmp(object_version(c, p->oid), "1.0"))
-			lw_buf_printf(b, ";ver=%s", object_version(c, p->oid));
+		if (strcmp(lwc_object_version(c, p->oid), "1.0"))
+			lw_buf_printf(b, ";ver=%s", lwc_object_version(c, p->oid));
 		attrs_to_link(c, p, b);
 	}
 	bool any = false;
@@ -398,7 +284,7 @@ static int discover(struct lwc_client *c, const lw_path *p, lw_buf *b)
 		any = true;
 		lw_path ip = lw_path_make(2, in->oid, in->iid, 0, 0);
 		if (p->rid == LW_ID_NONE) {
-			link_sep(b);
+			lwc_link_sep(b);
 			lw_buf_printf(b, "</%u/%u>", in->oid, in->iid);
 			attrs_to_link(c, &ip, b);
 		}
@@ -406,7 +292,7 @@ static int discover(struct lwc_client *c, const lw_path *p, lw_buf *b)
 			uint16_t rid = in->res[k];
 			if (p->rid != LW_ID_NONE && rid != p->rid)
 				continue;
-			link_sep(b);
+			lwc_link_sep(b);
 			lw_buf_printf(b, "</%u/%u/%u>", in->oid, in->iid, rid);
 			const struct lw_resource_def *d = lw_model_resource(c->model, in->oid, rid);
 			if (d && d->multiple) {
@@ -449,7 +335,7 @@ static struct observation *obs_slot(struct lwc_client *c, struct observation *o)
 		if (!c->obs[i].used)
 			o = &c->obs[i];
 	if (!o)
-		log_line("too many observations: not tracked");
+		lwc_log("too many observations: not tracked");
 	return o;
 }
 
@@ -629,7 +515,7 @@ static void observe_tick(struct lwc_client *c, double now)
 
 static void add_path_resources(struct lwc_client *c, const struct lwc_instance *in);
 
-static int decode_payload(struct lwc_client *c, const coap_pdu_t *req, const lw_path *base,
+int lwc_decode_payload(struct lwc_client *c, const coap_pdu_t *req, const lw_path *base,
                           lw_records *out)
 {
 	unsigned cf;
@@ -643,7 +529,7 @@ static int decode_payload(struct lwc_client *c, const coap_pdu_t *req, const lw_
 		return LWC_UNSUPPORTED_FORMAT;
 	struct lw_codec_error err = {0};
 	if (k->decode(c->model, base, data, len, out, &err)) {
-		log_line("bad %s payload at byte %zu: %s", k->name, err.offset, err.message);
+		lwc_log("bad %s payload at byte %zu: %s", k->name, err.offset, err.message);
 		return LWC_BAD_REQUEST;
 	}
 	return 0;
@@ -652,7 +538,7 @@ static int decode_payload(struct lwc_client *c, const coap_pdu_t *req, const lw_
 /* After a Write: a changed lifetime goes to the server in an Update now. */
 static void note_lifetime(struct lwc_client *c, int rc)
 {
-	if (rc == LWC_CHANGED && lwc_get_int(&c->obj, 1, 0, 1, c->cfg.lifetime) != c->cfg.lifetime)
+	if (rc == LWC_CHANGED && lwc_get_int(&c->obj, 1, c->srv_iid, 1, c->cfg.lifetime) != c->cfg.lifetime)
 		c->update_asked = true;
 }
 
@@ -663,19 +549,33 @@ static void add_resource(struct lwc_client *c, const char *uri);
  * now (adding is safe inside a handler); those it removed go at the next
  * sweep.
  */
-static void tree_written(struct lwc_client *c, int rc)
+void lwc_tree_changed(struct lwc_client *c)
 {
-	if (rc != LWC_CHANGED)
-		return;
 	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++)
 		if (c->obj.inst[i].used)
 			add_path_resources(c, &c->obj.inst[i]);
 	c->sweep = true;
 }
 
+static void tree_written(struct lwc_client *c, int rc)
+{
+	if (rc == LWC_CHANGED)
+		lwc_tree_changed(c);
+}
+
+/* While bootstrapping, only the bootstrap server speaks, and with the
+ * Bootstrap interface's rules (bootstrap.c). */
+static bool bootstrapping(struct lwc_client *c)
+{
+	return c->st == BS_PENDING || c->st == BS_WAIT;
+}
+
 static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
                     const coap_string_t *query, coap_pdu_t *resp)
 {
+	if (bootstrapping(the_client) &&
+	    lwc_bs_request(the_client, res, sess, req, query, resp))
+		return;
 	struct lwc_client *c = the_client;
 	lw_path p = res_path(res);
 	unsigned accept, observe;
@@ -689,13 +589,13 @@ static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 		if (rc == LWC_CONTENT)
 			respond_data(res, sess, req, query, resp, LW_CF_LINK, &b);
 		else
-			set_code(resp, rc);
+			lwc_set_code(resp, rc);
 		lw_buf_free(&b);
 		return;
 	}
 	const struct lw_codec *k = has_accept ? lwc_codec_by_format(accept) : c->pref;
 	if (!k || !k->encode) {
-		set_code(resp, LWC_NOT_ACCEPTABLE);
+		lwc_set_code(resp, LWC_NOT_ACCEPTABLE);
 		return;
 	}
 	lw_records recs;
@@ -704,7 +604,7 @@ static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 	struct lw_codec_error err = {0};
 	if (rc == LWC_CONTENT && k->encode(c->model, &p, &recs, &b, &err)) {
 		/* e.g. text or opaque asked for a whole instance */
-		log_line("cannot encode /%u as %s: %s", p.oid, k->name, err.message);
+		lwc_log("cannot encode /%u as %s: %s", p.oid, k->name, err.message);
 		rc = LWC_NOT_ACCEPTABLE;
 	}
 	if (rc == LWC_CONTENT) {
@@ -716,7 +616,7 @@ static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 		}
 		respond_data(res, sess, req, query, resp, k->content_format, &b);
 	} else {
-		set_code(resp, rc);
+		lwc_set_code(resp, rc);
 	}
 	lw_records_free(&recs);
 	lw_buf_free(&b);
@@ -725,6 +625,9 @@ static void hnd_get(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 static void hnd_put(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
                     const coap_string_t *query, coap_pdu_t *resp)
 {
+	if (bootstrapping(the_client) &&
+	    lwc_bs_request(the_client, res, sess, req, query, resp))
+		return;
 	(void)sess;
 	struct lwc_client *c = the_client;
 	lw_path p = res_path(res);
@@ -734,23 +637,26 @@ static void hnd_put(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t
 	coap_get_data_large(req, &len, &data, &off, &total);
 	/* No payload and a query: Write-Attributes. */
 	if (len == 0 && query && query->length) {
-		set_code(resp, p.oid == 0 ? LWC_UNAUTHORIZED : parse_attrs(c, &p, query));
+		lwc_set_code(resp, p.oid == 0 ? LWC_UNAUTHORIZED : parse_attrs(c, &p, query));
 		return;
 	}
 	lw_records recs;
 	lw_records_init(&recs);
-	int rc = decode_payload(c, req, &p, &recs);
+	int rc = lwc_decode_payload(c, req, &p, &recs);
 	if (!rc)
 		rc = lwc_write(&c->obj, &p, &recs, true);
 	note_lifetime(c, rc);
 	tree_written(c, rc);
-	set_code(resp, rc);
+	lwc_set_code(resp, rc);
 	lw_records_free(&recs);
 }
 
 static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
                      const coap_string_t *query, coap_pdu_t *resp)
 {
+	if (bootstrapping(the_client) &&
+	    lwc_bs_request(the_client, res, sess, req, query, resp))
+		return;
 	(void)sess;
 	(void)query;
 	struct lwc_client *c = the_client;
@@ -766,16 +672,23 @@ static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_
 		int rc = lwc_execute(&c->obj, &p, (const char *)data, len, &act);
 		if (act == LWC_ACT_UPDATE)
 			c->update_asked = true;
-		set_code(resp, rc);
+		/* Bootstrap-Request Trigger: only a device that has a bootstrap
+		 * account can go back to it. */
+		struct lwc_account bsa;
+		if (act == LWC_ACT_BOOTSTRAP && lwc_account_find(c, true, &bsa))
+			rc = LWC_NOT_ALLOWED;
+		else if (act == LWC_ACT_BOOTSTRAP)
+			c->bs_asked = true;
+		lwc_set_code(resp, rc);
 		return;
 	}
 	if (depth != 1 && depth != 2) {
-		set_code(resp, LWC_NOT_ALLOWED);
+		lwc_set_code(resp, LWC_NOT_ALLOWED);
 		return;
 	}
 	lw_records recs;
 	lw_records_init(&recs);
-	int rc = decode_payload(c, req, &p, &recs);
+	int rc = lwc_decode_payload(c, req, &p, &recs);
 	if (!rc && depth == 2) {
 		rc = lwc_write(&c->obj, &p, &recs, false); /* partial update */
 		note_lifetime(c, rc);
@@ -790,16 +703,19 @@ static void hnd_post(coap_resource_t *res, coap_session_t *sess, const coap_pdu_
 			coap_add_option(resp, COAP_OPTION_LOCATION_PATH, (size_t)na, (uint8_t *)a);
 			coap_add_option(resp, COAP_OPTION_LOCATION_PATH, (size_t)nb, (uint8_t *)b);
 			add_path_resources(c, lwc_instance_find(&c->obj, p.oid, iid));
-			log_line("created /%u/%u", p.oid, iid);
+			lwc_log("created /%u/%u", p.oid, iid);
 		}
 	}
-	set_code(resp, rc);
+	lwc_set_code(resp, rc);
 	lw_records_free(&recs);
 }
 
 static void hnd_delete(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
                        const coap_string_t *query, coap_pdu_t *resp)
 {
+	if (bootstrapping(the_client) &&
+	    lwc_bs_request(the_client, res, sess, req, query, resp))
+		return;
 	(void)sess;
 	(void)req;
 	(void)query;
@@ -807,9 +723,9 @@ static void hnd_delete(coap_resource_t *res, coap_session_t *sess, const coap_pd
 	lw_path p = res_path(res);
 	c->last_traffic = now_s();
 	int rc = lwc_delete(&c->obj, &p);
-	set_code(resp, rc);
+	lwc_set_code(resp, rc);
 	if (rc == LWC_DELETED) {
-		log_line("deleted /%u/%u", p.oid, p.iid);
+		lwc_log("deleted /%u/%u", p.oid, p.iid);
 		c->sweep = true; /* its resources and observations go after this */
 	}
 }
@@ -835,18 +751,18 @@ static void hnd_fetch(coap_resource_t *res, coap_session_t *sess, const coap_pdu
 	unsigned cf, accept, observe;
 	c->last_traffic = now_s();
 	if (c->version < 11) {
-		set_code(resp, LWC_NOT_ALLOWED);
+		lwc_set_code(resp, LWC_NOT_ALLOWED);
 		return;
 	}
 	if (opt_uint(req, COAP_OPTION_CONTENT_FORMAT, &cf) || !composite_format(cf)) {
-		set_code(resp, LWC_UNSUPPORTED_FORMAT);
+		lwc_set_code(resp, LWC_UNSUPPORTED_FORMAT);
 		return;
 	}
 	if (opt_uint(req, COAP_OPTION_ACCEPT, &accept))
 		accept = cf;
 	const struct lw_codec *k = composite_format(accept) ? lwc_codec_by_format(accept) : NULL;
 	if (!k || !k->encode) {
-		set_code(resp, LWC_NOT_ACCEPTABLE);
+		lwc_set_code(resp, LWC_NOT_ACCEPTABLE);
 		return;
 	}
 	lw_records paths, recs;
@@ -855,14 +771,14 @@ static void hnd_fetch(coap_resource_t *res, coap_session_t *sess, const coap_pdu
 	lw_records_init(&recs);
 	lw_buf_init(&b);
 	lw_path root = LW_PATH_ROOT;
-	int rc = decode_payload(c, req, &root, &paths);
+	int rc = lwc_decode_payload(c, req, &root, &paths);
 	if (!rc && paths.n == 0)
 		rc = LWC_BAD_REQUEST;
 	if (!rc)
 		rc = lwc_read_composite(&c->obj, &paths, &recs);
 	struct lw_codec_error err = {0};
 	if (rc == LWC_CONTENT && k->encode(c->model, &root, &recs, &b, &err)) {
-		log_line("cannot encode a composite as %s: %s", k->name, err.message);
+		lwc_log("cannot encode a composite as %s: %s", k->name, err.message);
 		rc = LWC_INTERNAL;
 	}
 	if (rc == LWC_CONTENT) {
@@ -876,7 +792,7 @@ static void hnd_fetch(coap_resource_t *res, coap_session_t *sess, const coap_pdu
 		}
 		respond_data(res, sess, req, query, resp, k->content_format, &b);
 	} else {
-		set_code(resp, rc);
+		lwc_set_code(resp, rc);
 	}
 	lw_records_free(&paths);
 	lw_records_free(&recs);
@@ -894,24 +810,24 @@ static void hnd_ipatch(coap_resource_t *res, coap_session_t *sess, const coap_pd
 	unsigned cf;
 	c->last_traffic = now_s();
 	if (c->version < 11) {
-		set_code(resp, LWC_NOT_ALLOWED);
+		lwc_set_code(resp, LWC_NOT_ALLOWED);
 		return;
 	}
 	if (opt_uint(req, COAP_OPTION_CONTENT_FORMAT, &cf) || !composite_format(cf)) {
-		set_code(resp, LWC_UNSUPPORTED_FORMAT);
+		lwc_set_code(resp, LWC_UNSUPPORTED_FORMAT);
 		return;
 	}
 	lw_records recs;
 	lw_records_init(&recs);
 	lw_path root = LW_PATH_ROOT;
-	int rc = decode_payload(c, req, &root, &recs);
+	int rc = lwc_decode_payload(c, req, &root, &recs);
 	if (!rc)
 		rc = lwc_write_composite(&c->obj, &recs);
 	if (rc == LWC_CHANGED)
-		log_line("write-composite: %zu values", recs.n);
+		lwc_log("write-composite: %zu values", recs.n);
 	note_lifetime(c, rc);
 	tree_written(c, rc);
-	set_code(resp, rc);
+	lwc_set_code(resp, rc);
 	lw_records_free(&recs);
 }
 
@@ -919,11 +835,11 @@ static void hnd_ipatch(coap_resource_t *res, coap_session_t *sess, const coap_pd
 static void hnd_unknown(coap_resource_t *res, coap_session_t *sess, const coap_pdu_t *req,
                         const coap_string_t *query, coap_pdu_t *resp)
 {
-	(void)res;
-	(void)sess;
-	(void)req;
-	(void)query;
-	set_code(resp, LWC_NOT_FOUND);
+	/* The bootstrap server writes instances that do not exist yet. */
+	if (bootstrapping(the_client) &&
+	    lwc_bs_request(the_client, res, sess, req, query, resp))
+		return;
+	lwc_set_code(resp, LWC_NOT_FOUND);
 }
 
 static void add_resource(struct lwc_client *c, const char *uri)
@@ -1017,7 +933,7 @@ static void sweep_resources(struct lwc_client *c)
 
 /* ---- requests to the server ---- */
 
-static struct pending *pend_add(struct lwc_client *c, coap_pdu_t *pdu, enum req_kind kind)
+struct pending *lwc_pend_add(struct lwc_client *c, coap_pdu_t *pdu, enum req_kind kind)
 {
 	for (size_t i = 0; i < MAX_PENDING; i++) {
 		struct pending *p = &c->pend[i];
@@ -1054,8 +970,7 @@ static void add_location(coap_pdu_t *pdu, const char *loc)
 	}
 }
 
-static void add_query(coap_pdu_t *pdu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_query(coap_pdu_t *pdu, const char *fmt, ...)
+void lwc_add_query(coap_pdu_t *pdu, const char *fmt, ...)
 {
 	char q[128];
 	va_list ap;
@@ -1066,47 +981,54 @@ static void add_query(coap_pdu_t *pdu, const char *fmt, ...)
 		coap_add_option(pdu, COAP_OPTION_URI_QUERY, (size_t)n, (uint8_t *)q);
 }
 
-static int open_session(struct lwc_client *c)
-{
-	if (c->session)
-		coap_session_release(c->session);
-	c->session = coap_new_client_session(c->ctx, NULL, &c->server, COAP_PROTO_UDP);
-	if (!c->session)
-		return -1;
-	const coap_address_t *la = coap_session_get_addr_local(c->session);
-	if (la && la->addr.sa.sa_family == AF_INET)
-		log_line("session from local port %u", ntohs(la->addr.sin.sin_port));
-	return 0;
-}
-
-static void fail_registration(struct lwc_client *c, const char *why)
+void lwc_fail(struct lwc_client *c, const char *why)
 {
 	double now = now_s();
-	log_line("registration failed (%s): retrying in %.0f s", why, c->retry_delay);
-	c->st = REG_NONE;
+	bool bs = c->acct.bootstrap;
+	struct lwc_account bsa;
+	c->failures++;
+	if (!bs)
+		c->dm_failures++;
+	if (c->cfg.give_up > 0 && c->failures >= c->cfg.give_up) {
+		lwc_log("%s failed (%s): giving up after %d failures",
+		        bs ? "bootstrap" : "registration", why, c->failures);
+		c->exit_rc = -1;
+		c->st = DONE;
+		return;
+	}
+	/* Client-initiated bootstrap: the DM account does not work (any
+	 * more), the bootstrap server may know a better one. */
+	if (!bs && c->dm_failures >= DM_FAILURES_TO_BS && !lwc_account_find(c, true, &bsa)) {
+		lwc_log("registration failed (%s) %d times: bootstrapping again", why,
+		        c->dm_failures);
+		c->dm_failures = 0;
+		c->acct = bsa;
+		c->st = BS_NONE;
+		c->next_retry = now;
+		return;
+	}
+	lwc_log("%s failed (%s): retrying in %.0f s", bs ? "bootstrap" : "registration", why,
+	        c->retry_delay);
+	c->st = bs ? BS_NONE : REG_NONE;
 	c->next_retry = now + c->retry_delay;
 	c->retry_delay = fmin(c->retry_delay * 2, RETRY_MAX);
 }
 
 static void send_register(struct lwc_client *c)
 {
-	if (open_session(c)) {
-		fail_registration(c, "no session");
-		return;
-	}
 	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, c->session);
-	if (!pdu || !pend_add(c, pdu, REQ_REGISTER)) {
+	if (!pdu || !lwc_pend_add(c, pdu, REQ_REGISTER)) {
 		if (pdu)
 			coap_delete_pdu(pdu);
-		fail_registration(c, "out of memory");
+		lwc_fail(c, "out of memory");
 		return;
 	}
 	coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"rd");
 	add_uint_opt(pdu, COAP_OPTION_CONTENT_FORMAT, LW_CF_LINK);
-	add_query(pdu, "ep=%s", c->cfg.endpoint);
-	add_query(pdu, "lt=%d", (int)lwc_get_int(&c->obj, 1, 0, 1, c->cfg.lifetime));
-	add_query(pdu, "lwm2m=%s", c->cfg.version);
-	add_query(pdu, "b=%s", c->binding);
+	lwc_add_query(pdu, "ep=%s", c->cfg.endpoint);
+	lwc_add_query(pdu, "lt=%d", (int)lwc_get_int(&c->obj, 1, c->srv_iid, 1, c->cfg.lifetime));
+	lwc_add_query(pdu, "lwm2m=%s", c->cfg.version);
+	lwc_add_query(pdu, "b=%s", c->binding);
 	if (c->cfg.queue_mode && c->version >= 11)
 		coap_add_option(pdu, COAP_OPTION_URI_QUERY, 1, (const uint8_t *)"Q");
 	lw_buf b;
@@ -1116,38 +1038,86 @@ static void send_register(struct lwc_client *c)
 	lw_buf_free(&b);
 	c->st = REG_PENDING;
 	if (coap_send(c->session, pdu) == COAP_INVALID_MID)
-		fail_registration(c, "send failed");
+		lwc_fail(c, "send failed");
 	else
-		log_line("register sent to %s", c->cfg.server_uri);
+		lwc_log("register sent to %s", c->acct.uri);
+}
+
+static void send_first(struct lwc_client *c, enum req_kind kind)
+{
+	if (kind == REQ_BOOTSTRAP)
+		lwc_bs_start(c);
+	else
+		send_register(c);
+}
+
+/*
+ * Opens the session to the account in use and sends the first request
+ * (Register or Bootstrap-Request) as soon as it can: at once on plain
+ * CoAP, once the handshake is done on DTLS. libcoap would queue the
+ * request during the handshake, but keeps such a queue past a handshake
+ * that fails on an ICMP error (a leak in 4.3.1); and a request that waits
+ * for no handshake is one less thing to retransmit.
+ */
+void lwc_connect(struct lwc_client *c, enum req_kind kind)
+{
+	c->connecting = 0;
+	if (lwc_session_open(c)) {
+		lwc_fail(c, "no session");
+		return;
+	}
+	c->st = kind == REQ_BOOTSTRAP ? BS_PENDING : REG_PENDING;
+	if (coap_session_get_proto(c->session) != COAP_PROTO_DTLS) {
+		send_first(c, kind);
+		return;
+	}
+	c->connecting = kind;
+	c->connect_deadline = now_s() + HANDSHAKE_MAX;
+}
+
+static void connect_tick(struct lwc_client *c, double now)
+{
+	if (!c->connecting || !c->session)
+		return;
+	if (coap_session_get_state(c->session) == COAP_SESSION_STATE_ESTABLISHED) {
+		enum req_kind kind = c->connecting;
+		c->connecting = 0;
+		c->session_ok = true;
+		send_first(c, kind);
+	} else if (now >= c->connect_deadline) {
+		c->connecting = 0;
+		lwc_log("DTLS handshake with %s timed out", c->acct.uri);
+		lwc_fail(c, "DTLS handshake timed out");
+	}
 }
 
 static void send_update(struct lwc_client *c)
 {
 	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, c->session);
-	if (!pdu || !pend_add(c, pdu, REQ_UPDATE)) {
+	if (!pdu || !lwc_pend_add(c, pdu, REQ_UPDATE)) {
 		if (pdu)
 			coap_delete_pdu(pdu);
 		return;
 	}
 	add_location(pdu, c->location);
 	/* A server that wrote a new lifetime (/1/0/1) hears of it here. */
-	int lt = (int)lwc_get_int(&c->obj, 1, 0, 1, c->cfg.lifetime);
+	int lt = (int)lwc_get_int(&c->obj, 1, c->srv_iid, 1, c->cfg.lifetime);
 	if (lt > 0 && lt != c->cfg.lifetime) {
 		c->cfg.lifetime = lt;
-		add_query(pdu, "lt=%d", lt);
+		lwc_add_query(pdu, "lt=%d", lt);
 	}
 	coap_send(c->session, pdu);
 	/* Not again until this one is answered or given up. In queue mode this
 	 * also opens the awake window: the server sends what it queued now. */
 	c->next_update = now_s() + c->cfg.lifetime;
 	c->last_traffic = now_s();
-	log_line("update sent");
+	lwc_log("update sent");
 }
 
 static void send_deregister(struct lwc_client *c)
 {
 	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_DELETE, c->session);
-	if (!pdu || !pend_add(c, pdu, REQ_DEREGISTER)) {
+	if (!pdu || !lwc_pend_add(c, pdu, REQ_DEREGISTER)) {
 		if (pdu)
 			coap_delete_pdu(pdu);
 		c->st = DONE;
@@ -1157,7 +1127,7 @@ static void send_deregister(struct lwc_client *c)
 	coap_send(c->session, pdu);
 	c->st = DEREG_PENDING;
 	c->dereg_deadline = now_s() + DEREG_WAIT;
-	log_line("de-register sent");
+	lwc_log("de-register sent");
 }
 
 /* Send (LwM2M 1.1+): the temperature with its time stamp, in SenML CBOR
@@ -1178,14 +1148,15 @@ static void send_data(struct lwc_client *c)
 	}
 	lw_path root = LW_PATH_ROOT;
 	coap_pdu_t *pdu = NULL;
-	if (r && !lw_codec_senml_cbor.encode(c->model, &root, &recs, &b, NULL))
+	const struct lw_codec *cbor = lwc_codec_by_format(LW_CF_SENML_CBOR);
+	if (r && cbor && !cbor->encode(c->model, &root, &recs, &b, NULL))
 		pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, c->session);
-	if (pdu && pend_add(c, pdu, REQ_SEND)) {
+	if (pdu && lwc_pend_add(c, pdu, REQ_SEND)) {
 		coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"dp");
 		add_uint_opt(pdu, COAP_OPTION_CONTENT_FORMAT, LW_CF_SENML_CBOR);
 		coap_add_data(pdu, b.len, b.data);
 		coap_send(c->session, pdu);
-		log_line("send: /3303/0/5700 = %g", r->v.f);
+		lwc_log("send: /3303/0/5700 = %g", r->v.f);
 	} else if (pdu) {
 		coap_delete_pdu(pdu);
 	}
@@ -1196,10 +1167,12 @@ static void send_data(struct lwc_client *c)
 static coap_response_t on_response(coap_session_t *sess, const coap_pdu_t *sent,
                                    const coap_pdu_t *recv, const coap_mid_t mid)
 {
-	(void)sess;
 	(void)sent;
 	(void)mid;
 	struct lwc_client *c = the_client;
+	/* Tokens count per session: an old session's answer is no match. */
+	if (sess != c->session)
+		return COAP_RESPONSE_OK;
 	struct pending *p = pend_find(c, recv);
 	if (!p)
 		return COAP_RESPONSE_OK;
@@ -1209,13 +1182,14 @@ static coap_response_t on_response(coap_session_t *sess, const coap_pdu_t *sent,
 	int status = (code >> 5) * 100 + (code & 0x1f);
 	double now = now_s();
 	c->last_traffic = now;
+	c->session_ok = true;
 
 	switch (kind) {
 	case REQ_REGISTER:
 		if (status != LWC_CREATED) {
 			char why[16];
 			snprintf(why, sizeof(why), "%d.%02d", status / 100, status % 100);
-			fail_registration(c, why);
+			lwc_fail(c, why);
 			break;
 		}
 		coap_opt_iterator_t it;
@@ -1237,30 +1211,34 @@ static coap_response_t on_response(coap_session_t *sess, const coap_pdu_t *sent,
 		}
 		c->st = REGISTERED;
 		c->retry_delay = RETRY_FIRST;
+		c->failures = c->dm_failures = 0;
 		/* Update at 3/4 of the lifetime: room for a retransmission or two. */
 		c->next_update = now + fmax(1.0, c->cfg.lifetime * 0.75);
 		c->next_send = now + c->cfg.send_interval;
-		log_line("registered: location /%s", c->location);
+		lwc_log("registered: location /%s", c->location);
 		break;
 	case REQ_UPDATE:
 		if (status == LWC_CHANGED) {
 			c->next_update = now + fmax(1.0, c->cfg.lifetime * 0.75);
-			log_line("updated");
+			lwc_log("updated");
 		} else if (c->st == REGISTERED) {
 			/* 4.04: the server forgot us (restart, expiry): start over. */
-			log_line("update refused (%d.%02d): registering again", status / 100,
+			lwc_log("update refused (%d.%02d): registering again", status / 100,
 			    status % 100);
 			c->st = REG_NONE;
 			c->next_retry = now;
 		}
 		break;
 	case REQ_DEREGISTER:
-		log_line("deregistered (%d.%02d)", status / 100, status % 100);
+		lwc_log("deregistered (%d.%02d)", status / 100, status % 100);
 		c->st = DONE;
+		break;
+	case REQ_BOOTSTRAP:
+		lwc_bs_response(c, status);
 		break;
 	case REQ_SEND:
 		if (status != LWC_CHANGED)
-			log_line("send refused: %d.%02d", status / 100, status % 100);
+			lwc_log("send refused: %d.%02d", status / 100, status % 100);
 		break;
 	}
 	return COAP_RESPONSE_OK;
@@ -1269,25 +1247,29 @@ static coap_response_t on_response(coap_session_t *sess, const coap_pdu_t *sent,
 static void on_nack(coap_session_t *sess, const coap_pdu_t *sent, const coap_nack_reason_t reason,
                     const coap_mid_t mid)
 {
-	(void)sess;
 	(void)mid;
 	struct lwc_client *c = the_client;
+	/* A released session's queue, given up late: not this session's. */
+	if (sess != c->session)
+		return;
 	struct pending *p = sent ? pend_find(c, sent) : NULL;
 	if (!p)
 		return;
 	int kind = p->kind;
 	p->kind = 0;
 	if (reason == COAP_NACK_RST && kind != REQ_DEREGISTER)
-		log_line("request reset by the server");
+		lwc_log("request reset by the server");
+	const char *why = reason == COAP_NACK_TLS_FAILED ? "DTLS handshake failed" : "no answer";
 	switch (kind) {
 	case REQ_REGISTER:
-		fail_registration(c, "no answer");
+	case REQ_BOOTSTRAP:
+		lwc_fail(c, why);
 		break;
 	case REQ_UPDATE:
 		if (c->st == REGISTERED) {
 			c->st = REG_NONE;
 			c->next_retry = now_s() + c->retry_delay;
-			log_line("update not answered: registering again");
+			lwc_log("update not answered: registering again");
 		}
 		break;
 	case REQ_DEREGISTER:
@@ -1302,6 +1284,13 @@ static void on_nack(coap_session_t *sess, const coap_pdu_t *sent, const coap_nac
 
 static void registration_tick(struct lwc_client *c, double now)
 {
+	if (c->bs_finished || c->st == BS_NONE || c->st == BS_PENDING || c->st == BS_WAIT) {
+		if (c->stop)
+			c->st = DONE;
+		else
+			lwc_bs_tick(c, now);
+		return;
+	}
 	if (c->stop && c->st != DEREG_PENDING && c->st != DONE) {
 		if (c->st == REGISTERED)
 			send_deregister(c);
@@ -1309,15 +1298,28 @@ static void registration_tick(struct lwc_client *c, double now)
 			c->st = DONE;
 		return;
 	}
+	/* After the Execute's answer went: the session can close now. */
+	if (c->bs_asked) {
+		struct lwc_account bsa;
+		c->bs_asked = false;
+		if (!lwc_account_find(c, true, &bsa)) {
+			lwc_log("bootstrap requested by the server");
+			c->acct = bsa;
+			c->st = BS_NONE;
+			c->next_retry = now;
+			c->connecting = 0;
+			return;
+		}
+	}
 	switch (c->st) {
 	case REG_NONE:
 		if (now >= c->next_retry)
-			send_register(c);
+			lwc_connect(c, REQ_REGISTER);
 		break;
 	case REGISTERED:
 		if (c->sleeping && now >= c->next_update) {
 			c->sleeping = false;
-			log_line("waking up");
+			lwc_log("waking up");
 		}
 		if (now >= c->next_update || c->update_asked) {
 			c->update_asked = false;
@@ -1331,12 +1333,12 @@ static void registration_tick(struct lwc_client *c, double now)
 		 * Update is due; the server queues its requests meanwhile. */
 		if (c->cfg.queue_mode && !c->sleeping && now - c->last_traffic >= c->cfg.awake_s) {
 			c->sleeping = true;
-			log_line("sleeping until the next update");
+			lwc_log("sleeping until the next update");
 		}
 		break;
 	case DEREG_PENDING:
 		if (now >= c->dereg_deadline) {
-			log_line("no answer to de-register: leaving anyway");
+			lwc_log("no answer to de-register: leaving anyway");
 			c->st = DONE;
 		}
 		break;
@@ -1345,37 +1347,10 @@ static void registration_tick(struct lwc_client *c, double now)
 	}
 }
 
-static int resolve_server(struct lwc_client *c)
-{
-	coap_uri_t uri;
-	if (coap_split_uri((const uint8_t *)c->cfg.server_uri, strlen(c->cfg.server_uri), &uri) < 0) {
-		log_line("bad server URI %s", c->cfg.server_uri);
-		return -1;
-	}
-	if (uri.scheme != COAP_URI_SCHEME_COAP) {
-		log_line("%s: only coap:// is supported yet (coaps comes with security)",
-		    c->cfg.server_uri);
-		return -1;
-	}
-	char host[256], port[8];
-	snprintf(host, sizeof(host), "%.*s", (int)uri.host.length, (const char *)uri.host.s);
-	snprintf(port, sizeof(port), "%u", uri.port);
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai;
-	if (getaddrinfo(host, port, &hints, &ai)) {
-		log_line("cannot resolve %s", host);
-		return -1;
-	}
-	coap_address_init(&c->server);
-	c->server.size = ai->ai_addrlen;
-	memcpy(&c->server.addr, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return 0;
-}
-
 static void model_report(void *ctx, const char *line)
 {
 	(void)ctx;
-	log_line("model: %s", line);
+	lwc_log("model: %s", line);
 }
 
 /* --model: one DDF file, or every DDF file of a folder, on top of the
@@ -1385,13 +1360,13 @@ static int load_model(lw_model *m, const char *path)
 	struct stat st;
 	char err[256] = "";
 	if (stat(path, &st)) {
-		log_line("model: cannot read %s", path);
+		lwc_log("model: cannot read %s", path);
 		return -1;
 	}
 	int rc = S_ISDIR(st.st_mode) ? lw_ddf_load_dir(m, path, model_report, NULL)
 	                             : lw_ddf_load_file(m, path, err, sizeof(err));
 	if (rc < 0) {
-		log_line("model: %s", err[0] ? err : path);
+		lwc_log("model: %s", err[0] ? err : path);
 		return -1;
 	}
 	return 0;
@@ -1412,7 +1387,8 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	snprintf(c->binding, sizeof(c->binding), "%s",
 	         cfg->queue_mode && c->version == 10 ? "UQ" : "U");
 	c->pref = cfg->format ? lwc_codec_by_name(cfg->format)
-	                      : c->version == 10 ? &lw_codec_tlv_legacy : &lw_codec_senml_cbor;
+	                      : lwc_codec_by_format(c->version == 10 ? LW_CF_TLV_LEGACY
+	                                                             : LW_CF_SENML_CBOR);
 	if (!c->pref)
 		goto fail;
 	c->model = lw_model_new();
@@ -1424,8 +1400,20 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	                     c->binding))
 		goto fail;
 	c->retry_delay = RETRY_FIRST;
-	if (resolve_server(c))
+	if (lwc_security_init(c))
 		goto fail;
+	if (cfg->bootstrap) {
+		/* Factory state: the bootstrap account alone, no DM server. */
+		lwc_instance_drop(&c->obj, 1, 0);
+		struct lwc_instance *sec = lwc_instance_find(&c->obj, 0, 0);
+		struct lwc_slot *ssid = sec ? lwc_slot_find(sec, 10, LW_ID_NONE) : NULL;
+		if (ssid)
+			ssid->v.i = 0;
+	}
+	c->srv_iid = 0;
+	if (lwc_account_load(c, 0, &c->acct))
+		goto fail;
+	c->st = cfg->bootstrap ? BS_NONE : REG_NONE;
 
 	coap_startup();
 	coap_set_log_level(cfg->verbose ? LOG_INFO : LOG_CRIT);
@@ -1435,7 +1423,11 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
 	coap_register_response_handler(c->ctx, on_response);
 	coap_register_nack_handler(c->ctx, on_nack);
+	coap_register_event_handler(c->ctx, lwc_on_event);
 	the_client = c;
+	/* Accounts a bootstrap provisioned before: no need to ask again. */
+	if (cfg->bootstrap && cfg->state_file)
+		lwc_state_load(c);
 	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++)
 		if (c->obj.inst[i].used)
 			add_path_resources(c, &c->obj.inst[i]);
@@ -1445,6 +1437,9 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	if (!c->root)
 		goto fail;
 	coap_register_handler(c->root, COAP_REQUEST_FETCH, hnd_fetch);
+	/* Bootstrap-Discover and Bootstrap-Delete on "/" (bootstrap.c). */
+	coap_register_handler(c->root, COAP_REQUEST_GET, hnd_unknown);
+	coap_register_handler(c->root, COAP_REQUEST_DELETE, hnd_unknown);
 	coap_register_handler(c->root, COAP_REQUEST_IPATCH, hnd_ipatch);
 	coap_resource_set_get_observable(c->root, 1);
 	coap_add_resource(c->ctx, c->root);
@@ -1452,6 +1447,7 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	coap_register_handler(u, COAP_REQUEST_GET, hnd_unknown);
 	coap_register_handler(u, COAP_REQUEST_POST, hnd_unknown);
 	coap_register_handler(u, COAP_REQUEST_DELETE, hnd_unknown);
+	coap_register_handler(u, COAP_REQUEST_PUT, hnd_unknown);
 	coap_add_resource(c->ctx, u);
 
 	if (cfg->listen_port > 0) {
@@ -1462,7 +1458,7 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 		la.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		la.size = sizeof(struct sockaddr_in);
 		if (!coap_new_endpoint(c->ctx, &la, COAP_PROTO_UDP)) {
-			log_line("cannot listen on 127.0.0.1:%d", cfg->listen_port);
+			lwc_log("cannot listen on 127.0.0.1:%d", cfg->listen_port);
 			goto fail;
 		}
 		printf("lwm2m-client: listening on 127.0.0.1:%d\n", cfg->listen_port);
@@ -1481,6 +1477,7 @@ int lwc_client_run(struct lwc_client *c)
 		double now = now_s();
 		lwc_objects_tick(&c->obj, now);
 		registration_tick(c, now);
+		connect_tick(c, now);
 		if (c->st == DONE)
 			break;
 		observe_tick(c, now);
@@ -1493,7 +1490,7 @@ int lwc_client_run(struct lwc_client *c)
 		if (c->sweep)
 			sweep_resources(c);
 	}
-	return 0;
+	return c->exit_rc;
 }
 
 void lwc_client_stop(struct lwc_client *c)
@@ -1505,12 +1502,15 @@ void lwc_client_free(struct lwc_client *c)
 {
 	if (!c)
 		return;
-	if (c->session)
-		coap_session_release(c->session);
+	coap_session_t *s = c->session;
+	c->session = NULL; /* its closing events are no news */
+	if (s)
+		coap_session_release(s);
 	if (c->ctx)
 		coap_free_context(c->ctx);
 	if (c->model)
 		lw_model_free(c->model);
+	lwc_security_free(c);
 	if (the_client == c) {
 		the_client = NULL;
 		coap_cleanup();

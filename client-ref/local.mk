@@ -13,8 +13,10 @@ LWCLIENT_CODECS = \
 	plugins/codec-lwm2m-cbor/lwm2m_cbor.c
 
 noinst_LTLIBRARIES += client-ref/liblwclient.la
-client_ref_liblwclient_la_SOURCES = client-ref/lwclient.h client-ref/objects.c \
-	client-ref/client.c $(LWCLIENT_CODECS)
+client_ref_liblwclient_la_SOURCES = client-ref/lwclient.h client-ref/client_int.h \
+	client-ref/objects.c client-ref/codecs.c client-ref/client.c client-ref/security.c \
+	client-ref/bootstrap.c \
+	$(LWCLIENT_CODECS)
 client_ref_liblwclient_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/codec-senml-cbor
 client_ref_liblwclient_la_CFLAGS = $(AM_CFLAGS) $(LIBCOAP_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBCBOR_CFLAGS)

@@ -79,6 +79,7 @@ struct lwc_instance {
 enum lwc_action {
 	LWC_ACT_NONE = 0,
 	LWC_ACT_UPDATE, /* 1/x/8 Registration Update Trigger */
+	LWC_ACT_BOOTSTRAP, /* 1/x/9 Bootstrap-Request Trigger */
 };
 
 struct lwc_objects {
@@ -128,6 +129,48 @@ int lwc_delete(struct lwc_objects *o, const lw_path *p);
 int64_t lwc_get_int(struct lwc_objects *o, uint16_t oid, uint16_t iid, uint16_t rid, int64_t dflt);
 double lwc_get_float(struct lwc_objects *o, uint16_t oid, uint16_t iid, uint16_t rid, double dflt);
 
+/* ---- accounts and bootstrap (objects.c) ---- */
+
+/* Security Mode, /0/x/2. */
+enum lwc_sec_mode {
+	LWC_SEC_PSK = 0,
+	LWC_SEC_RPK = 1,
+	LWC_SEC_CERT = 2,
+	LWC_SEC_NOSEC = 3,
+};
+
+/* What an account needs to connect: Security instance sec_iid (URI, mode,
+ * keys), and for a DM server its Server instance srv_iid. */
+struct lwc_account {
+	uint16_t sec_iid, srv_iid, ssid;
+	bool bootstrap;
+	int mode;
+	char uri[LWC_STR_MAX];
+	uint8_t identity[LWC_STR_MAX]; /* PSK identity, or own public key / certificate */
+	size_t identity_len;
+	uint8_t key[LWC_STR_MAX];      /* PSK, or own private key */
+	size_t key_len;
+	uint8_t server_key[LWC_STR_MAX]; /* the server's public key or certificate */
+	size_t server_key_len;
+};
+
+/* Sets the account of Security instance iid (created when missing). */
+int lwc_security_set(struct lwc_objects *o, uint16_t iid, const char *uri, bool bootstrap,
+                     int mode, const uint8_t *identity, size_t id_len, const uint8_t *key,
+                     size_t key_len);
+/* Removes an instance whatever its object (accounts, at start-up). */
+void lwc_instance_drop(struct lwc_objects *o, uint16_t oid, uint16_t iid);
+/* Every value of object oid's instances, write-only ones included: for the
+ * client itself (its accounts), never for a server. */
+int lwc_export(struct lwc_objects *o, uint16_t oid, lw_records *out);
+/* Bootstrap-Write: on /O, /O/I or /O/I/R; creates the instances it names
+ * (Security and Server included) and may set any resource. */
+int lwc_bs_write(struct lwc_objects *o, const lw_path *p, const lw_records *in);
+/* Bootstrap-Delete: on /, /O or /O/I; the bootstrap account stays. */
+int lwc_bs_delete(struct lwc_objects *o, const lw_path *p);
+/* Whether Security instance in is the bootstrap server's account. */
+bool lwc_is_bs_account(struct lwc_instance *in);
+
 /* ---- the content formats this client speaks (client.c) ---- */
 
 /* The codec for a content format, or NULL. */
@@ -149,12 +192,23 @@ struct lwc_config {
 	int send_interval;       /* > 0: Send (POST /dp) the temperature this often */
 	const char *model;       /* a DDF file or folder loaded on top of the built-ins */
 	int verbose;
+	/* Security of the server named by server_uri (coaps://): PSK, X.509
+	 * (PEM files) or a raw public key (the EC private key's PEM file). */
+	bool bootstrap;          /* server_uri is the bootstrap server */
+	const char *psk_identity;
+	const char *psk_key_hex;
+	const char *cert_file, *key_file, *ca_file;
+	const char *rpk_key_file;
+	const char *server_key_file; /* RPK: the server's public key (PEM) to pin */
+	int give_up;             /* > 0: exit after this many failures in a row */
+	const char *state_file;  /* accounts provisioned by bootstrap live here */
 };
 
 struct lwc_client;
 
 struct lwc_client *lwc_client_new(const struct lwc_config *cfg);
-/* Runs until lwc_client_stop(); deregisters before returning. 0 or -1. */
+/* Runs until lwc_client_stop(); deregisters before returning. 0, or -1
+ * when it gave up (--give-up). */
 int lwc_client_run(struct lwc_client *c);
 /* Async-signal-safe: asks the loop to deregister and return. */
 void lwc_client_stop(struct lwc_client *c);

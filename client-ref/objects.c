@@ -249,6 +249,7 @@ int lwc_objects_init(struct lwc_objects *o, const lw_model *m, const char *serve
 	put_bool(o, in, 6, false);
 	put_str(o, in, 7, binding);
 	put_none(o, in, 8);
+	put_none(o, in, 9);
 	put_str_at(o, in, 25, 0, "1.1"); /* Supported Server Versions */
 	put_str_at(o, in, 25, 1, "1.2");
 
@@ -861,6 +862,9 @@ int lwc_execute(struct lwc_objects *o, const lw_path *p, const char *args, size_
 	case 1 * 100000u + 8:
 		*action = LWC_ACT_UPDATE;
 		break;
+	case 1 * 100000u + 9:
+		*action = LWC_ACT_BOOTSTRAP;
+		break;
 	case 5 * 100000u + 2:
 		return fw_update(o, in);
 	case 3303 * 100000u + 5605: {
@@ -929,5 +933,212 @@ int lwc_delete(struct lwc_objects *o, const lw_path *p)
 	if (!creatable(p->oid))
 		return LWC_NOT_ALLOWED;
 	in->used = false;
+	return LWC_DELETED;
+}
+
+/* ---- accounts and bootstrap ---- */
+
+bool lwc_is_bs_account(struct lwc_instance *in)
+{
+	struct lwc_slot *s = in->oid == 0 ? lwc_slot_find(in, 1, LW_ID_NONE) : NULL;
+	return s && s->v.b;
+}
+
+static void put_bytes(struct lwc_objects *o, struct lwc_instance *in, uint16_t rid,
+                      const uint8_t *v, size_t n)
+{
+	struct lwc_slot *s = slot_exact(in, rid, LW_ID_NONE);
+	if (!s)
+		s = slot_add(o, in, rid, 0);
+	if (!s)
+		return;
+	if (n >= LWC_STR_MAX)
+		n = LWC_STR_MAX - 1;
+	if (n)
+		memcpy(s->s, v, n);
+	s->len = (uint32_t)n;
+}
+
+/* The resources an account's instance needs before a Bootstrap-Write fills
+ * them: the mandatory ones, so that a partial write still leaves an
+ * instance the client can act on. */
+static struct lwc_instance *account_new(struct lwc_objects *o, uint16_t oid, uint16_t iid)
+{
+	struct lwc_instance *in = inst_new(o, oid, iid);
+	if (!in)
+		return NULL;
+	if (oid == 0) {
+		put_str(o, in, 0, "");
+		put_bool(o, in, 1, false);
+		put_int(o, in, 2, LWC_SEC_NOSEC);
+		put_none(o, in, 3);
+		put_none(o, in, 4);
+		put_none(o, in, 5);
+	} else {
+		put_int(o, in, 0, 0);
+		put_int(o, in, 1, 86400); /* the spec's default lifetime */
+		put_bool(o, in, 6, false);
+		put_str(o, in, 7, "U");
+		put_none(o, in, 8);
+		put_none(o, in, 9);
+	}
+	return in;
+}
+
+int lwc_security_set(struct lwc_objects *o, uint16_t iid, const char *uri, bool bootstrap,
+                     int mode, const uint8_t *identity, size_t id_len, const uint8_t *key,
+                     size_t key_len)
+{
+	struct lwc_instance *in = lwc_instance_find(o, 0, iid);
+	if (!in)
+		in = account_new(o, 0, iid);
+	if (!in)
+		return LW_ENOSPC;
+	put_bytes(o, in, 0, (const uint8_t *)uri, strlen(uri));
+	lwc_slot_find(in, 1, LW_ID_NONE)->v.b = bootstrap;
+	lwc_slot_find(in, 2, LW_ID_NONE)->v.i = mode;
+	put_bytes(o, in, 3, identity, id_len);
+	put_bytes(o, in, 5, key, key_len);
+	return 0;
+}
+
+void lwc_instance_drop(struct lwc_objects *o, uint16_t oid, uint16_t iid)
+{
+	struct lwc_instance *in = lwc_instance_find(o, oid, iid);
+	if (in)
+		in->used = false;
+}
+
+int lwc_export(struct lwc_objects *o, uint16_t oid, lw_records *out)
+{
+	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++) {
+		const struct lwc_instance *in = &o->inst[i];
+		if (!in->used || in->oid != oid)
+			continue;
+		for (size_t k = 0; k < in->n; k++)
+			if (in->slots[k].type != LW_TYPE_NONE &&
+			    slot_to_record(in, &in->slots[k], out))
+				return LW_ENOMEM;
+	}
+	lw_records_sort(out);
+	return 0;
+}
+
+/* The instances a bootstrap server may create: the accounts, and what a
+ * DM server could create too. */
+static bool bs_creatable(uint16_t oid)
+{
+	return oid == 0 || oid == 1 || creatable(oid);
+}
+
+/* Gives the instance every resource the records name that the model
+ * knows: a bootstrap server may set optional ones the default instance
+ * lacks (the Short Server ID of a Security instance, say). */
+static int bs_add_resources(struct lwc_objects *o, struct lwc_instance *in,
+                            const lw_records *recs)
+{
+	for (size_t i = 0; i < recs->n; i++) {
+		const lw_path *rp = &recs->items[i].path;
+		if (rp->oid != in->oid || rp->iid != in->iid || rp->rid == LW_ID_NONE)
+			continue;
+		if (lwc_has_resource(in, rp->rid))
+			continue;
+		if (!slot_insert(o, in, rp->rid, rp->riid == LW_ID_NONE ? 0 : rp->riid))
+			return lw_model_resource(o->model, in->oid, rp->rid) ? LWC_INTERNAL
+			                                                      : LWC_NOT_FOUND;
+	}
+	return 0;
+}
+
+int lwc_bs_write(struct lwc_objects *o, const lw_path *p, const lw_records *recs)
+{
+	int depth = lw_path_depth(p);
+	bool fresh[LWC_MAX_INSTANCES] = {false};
+	int rc = LWC_CHANGED;
+
+	if (depth < 1 || depth > 3 || recs->n == 0)
+		return LWC_BAD_REQUEST;
+	if (!lwc_object_known(o, p->oid))
+		return LWC_NOT_FOUND;
+	for (size_t i = 0; i < recs->n; i++) {
+		const lw_path *rp = &recs->items[i].path;
+		if (!lw_path_covers(p, rp) || lw_path_depth(rp) < 3)
+			return LWC_BAD_REQUEST;
+	}
+	/* The instances named first, so that the checks below see them. */
+	for (size_t i = 0; i < recs->n && rc == LWC_CHANGED; i++) {
+		uint16_t iid = recs->items[i].path.iid;
+		if (lwc_instance_find(o, p->oid, iid))
+			continue;
+		if (!bs_creatable(p->oid)) {
+			rc = LWC_NOT_FOUND;
+			break;
+		}
+		struct lwc_instance *in = p->oid <= 1  ? account_new(o, p->oid, iid)
+		                          : p->oid == 3303 ? add_temperature(o, iid)
+		                                           : add_accelerometer(o, iid);
+		if (!in)
+			rc = LWC_INTERNAL;
+		else
+			fresh[in - o->inst] = true;
+	}
+	/* All checked on copies, then applied: all or nothing. */
+	for (int pass = 0; pass < 2 && rc == LWC_CHANGED; pass++) {
+		for (size_t i = 0; i < recs->n && rc == LWC_CHANGED; i++) {
+			const lw_path *rp = &recs->items[i].path;
+			bool first = true;
+			for (size_t j = 0; j < i && first; j++)
+				first = recs->items[j].path.iid != rp->iid;
+			if (!first)
+				continue;
+			struct lwc_instance *in = lwc_instance_find(o, p->oid, rp->iid);
+			struct lwc_instance probe = *in;
+			struct lwc_instance *t = pass ? in : &probe;
+			lw_path scope = depth == 3 ? *p : lw_path_make(2, p->oid, rp->iid, 0, 0);
+			rc = bs_add_resources(o, t, recs);
+			if (!rc)
+				rc = apply_records(o, t, &scope, recs, false, true, pass == 0,
+				                   true);
+		}
+	}
+	if (rc != LWC_CHANGED)
+		for (size_t i = 0; i < LWC_MAX_INSTANCES; i++)
+			if (fresh[i])
+				o->inst[i].used = false;
+	return rc;
+}
+
+/*
+ * Bootstrap-Delete. The spec empties every object but the bootstrap
+ * account and the Device; this simulated device keeps its hardware too
+ * (sensors, connectivity, firmware, location) on a Delete of "/": they
+ * describe the device, not its provisioning, and a server wanting them
+ * gone names them (/3303, /3303/0).
+ */
+int lwc_bs_delete(struct lwc_objects *o, const lw_path *p)
+{
+	int depth = lw_path_depth(p);
+	if (depth > 2)
+		return LWC_BAD_REQUEST;
+	if (depth >= 1 && !lwc_object_known(o, p->oid))
+		return LWC_NOT_FOUND;
+	if (depth >= 1 && !bs_creatable(p->oid))
+		return LWC_BAD_REQUEST;
+	if (depth == 2) {
+		struct lwc_instance *in = lwc_instance_find(o, p->oid, p->iid);
+		if (!in)
+			return LWC_NOT_FOUND;
+		if (lwc_is_bs_account(in))
+			return LWC_BAD_REQUEST;
+		in->used = false;
+		return LWC_DELETED;
+	}
+	for (size_t i = 0; i < LWC_MAX_INSTANCES; i++) {
+		struct lwc_instance *in = &o->inst[i];
+		if (!in->used || lwc_is_bs_account(in))
+			continue;
+		if (depth == 1 ? in->oid == p->oid : in->oid <= 1)
+			in->used = false;
+	}
 	return LWC_DELETED;
 }

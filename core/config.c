@@ -54,11 +54,20 @@ static const struct def defs[] = {
 	{"coap", "max_retransmit", T_INT, F(coap_max_retransmit), "4", 0, 20, NULL},
 	{"coap", "nstart", T_INT, F(coap_nstart), "1", 1, 64, NULL},
 	{"coap", "queue_awake", T_INT, F(coap_queue_awake), "93", 1, 86400, NULL},
+	{"coap", "credentials_required", T_BOOL, F(coap_credentials_required), "false", 0, 0, NULL},
 	{"coaps", "bind", T_STR, F(coaps_bind), "0.0.0.0", 0, 0, NULL},
 	{"coaps", "port", T_PORT, F(coaps_port), "5684", 0, 65535, NULL},
+	{"coaps", "certificate", T_STR, F(coaps_certificate), NULL, 0, 0, NULL},
+	{"coaps", "private_key", T_STR, F(coaps_private_key), NULL, 0, 0, NULL},
+	{"coaps", "ca_file", T_STR, F(coaps_ca_file), NULL, 0, 0, NULL},
+	{"coaps", "session_idle_timeout", T_INT, F(coaps_session_idle), "600", 10, 86400 * 30, NULL},
+	{"coaps", "max_sessions", T_INT, F(coaps_max_sessions), "1000000", 1, 100000000, NULL},
+	{"coaps", "handshake_timeout_ms", T_INT, F(coaps_handshake_timeout_ms), "30000", 1000,
+	 600000, NULL},
 	{"bootstrap", "bind", T_STR, F(bootstrap_bind), "0.0.0.0", 0, 0, NULL},
 	{"bootstrap", "port", T_PORT, F(bootstrap_port), "5783", 0, 65535, NULL},
 	{"bootstrap", "secure_port", T_PORT, F(bootstrap_secure_port), "5784", 0, 65535, NULL},
+	{"bootstrap", "session_timeout", T_INT, F(bootstrap_session_timeout), "60", 1, 3600, NULL},
 	{"http", "bind", T_STR, F(http_bind), "0.0.0.0", 0, 0, NULL},
 	{"http", "port", T_PORT, F(http_port), "8080", 0, 65535, NULL},
 	{"http", "admin_token", T_STR, F(http_admin_token), NULL, 0, 0, NULL},
@@ -319,6 +328,17 @@ int lw_config_load(struct lw_config *cfg, const char *path, char *err, size_t er
 	if (line < 0) {
 		snprintf(err, errlen, "%s: cannot parse config", path);
 		return LW_EIO;
+	}
+	/* A certificate without its key (or the reverse) cannot be used, and
+	 * a CA to check clients against means nothing without a certificate. */
+	if (!cfg->coaps_certificate != !cfg->coaps_private_key || (cfg->coaps_ca_file &&
+	                                                            !cfg->coaps_certificate)) {
+		const char *key = cfg->coaps_certificate ? "certificate" :
+		                  cfg->coaps_private_key ? "private_key" : "ca_file";
+		snprintf(err, errlen, "%s:%d: [coaps] %s needs [coaps] %s", path,
+		         lw_config_line(cfg, "coaps", key), key,
+		         cfg->coaps_certificate ? "private_key" : "certificate");
+		return LW_EINVAL;
 	}
 	if (strcmp(cfg->log_target, "file") == 0 && !cfg->log_file) {
 		snprintf(err, errlen, "%s:%d: [log] target = file needs [log] file = PATH", path,

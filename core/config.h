@@ -47,15 +47,23 @@ struct lw_config {
 	int coap_max_retransmit;  /* RFC 7252 MAX_RETRANSMIT */
 	int coap_nstart;          /* RFC 7252 NSTART */
 	int coap_queue_awake;     /* s a queue-mode client listens after a message */
+	int coap_credentials_required; /* plain CoAP refuses every endpoint (bool) */
 
 	/* [coaps] */
 	char *coaps_bind;
 	int coaps_port;
+	char *coaps_certificate;   /* PEM chain; with private_key enables RPK and X.509 */
+	char *coaps_private_key;   /* PEM */
+	char *coaps_ca_file;       /* PEM CAs that client certificates must chain to */
+	int coaps_session_idle;    /* s before an idle DTLS session is dropped */
+	int coaps_max_sessions;
+	int coaps_handshake_timeout_ms;
 
 	/* [bootstrap] */
 	char *bootstrap_bind;
 	int bootstrap_port;
 	int bootstrap_secure_port;
+	int bootstrap_session_timeout; /* s a bootstrap session may take */
 
 	/* [http] */
 	char *http_bind;

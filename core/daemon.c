@@ -18,9 +18,11 @@
 #include <sys/stat.h>
 
 #include "coap/engine.h"
+#include "coap/dtls.h"
 #include "coap/udp.h"
 #include "http/server.h"
 #include "lwm2m/server.h"
+#include "lwm2m/bootstrap.h"
 #include "security/credentials.h"
 #include "storage/service.h"
 #include "log.h"
@@ -109,6 +111,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	lw_loop_break(&d->loop);
 }
 
+/* Plain CoAP: an endpoint with a credential must use DTLS, and with
+ * [coap] credentials_required every endpoint must. */
+static int unsecured_ok(void *ctx, const char *endpoint)
+{
+	struct lw_daemon *d = ctx;
+	if (d->cfg->coap_credentials_required)
+		return 0;
+	return !d->creds || !lw_credentials_by_endpoint(d->creds, endpoint);
+}
+
 static int open_listeners(struct lw_daemon *d, char *err, size_t errlen)
 {
 	const struct lw_config *c = d->cfg;
@@ -139,6 +151,43 @@ static int open_listeners(struct lw_daemon *d, char *err, size_t errlen)
 		free(d->udp);
 		d->udp = NULL;
 		snprintf(err, errlen, "[coap] %s", why);
+		return LW_EXIT_RUNTIME;
+	}
+	d->udp->ep.unsecured_ok = unsecured_ok;
+	d->udp->ep.unsecured_ctx = d;
+	return LW_EXIT_OK;
+}
+
+/* The DTLS listener, once the credentials it checks handshakes against are
+ * loaded; it reads nothing until the registrations are back. */
+static int open_dtls(struct lw_daemon *d, char *err, size_t errlen)
+{
+	const struct lw_config *c = d->cfg;
+	if (c->coaps_port == 0)
+		return LW_EXIT_OK;
+	struct lw_coap_dtls_config dc = {
+		.bind = c->coaps_bind,
+		.port = c->coaps_port,
+		.rcvbuf = c->coap_rcvbuf,
+		.certificate = c->coaps_certificate,
+		.private_key = c->coaps_private_key,
+		.ca_file = c->coaps_ca_file,
+		.idle_ms = (uint64_t)c->coaps_session_idle * 1000,
+		.max_sessions = (size_t)c->coaps_max_sessions,
+		.handshake_timeout_ms = (uint32_t)c->coaps_handshake_timeout_ms,
+	};
+	char why[400];
+	int rc = lw_coap_dtls_open(&d->dtls, d->coap, d->loop.base, &dc, d->creds, why,
+	                           sizeof(why));
+	/* The default port taken (another daemon, a test harness that does
+	 * not know [coaps]) is worth a warning; a port the file asks for is
+	 * not negotiable. */
+	if (rc == LW_EEXIST && lw_config_line(c, "coaps", "port") == 0) {
+		lw_log(LW_LOG_WARN, "[coaps] %s: DTLS is off (set [coaps] port, 0 to disable)", why);
+		return LW_EXIT_OK;
+	}
+	if (rc) {
+		snprintf(err, errlen, "[coaps] %s", why);
 		return LW_EXIT_RUNTIME;
 	}
 	return LW_EXIT_OK;
@@ -233,16 +282,26 @@ int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 		rc = lw_storage_service_start(d->storage, d, err, errlen);
 	if (!rc)
 		rc = start_credentials(d, err, errlen);
+	if (!rc)
+		rc = lw_bootstrap_start(d, err, errlen);
+	if (!rc)
+		rc = open_dtls(d, err, errlen);
 	if (!rc && d->udp)
 		lw_coap_udp_pause(d->udp, 0);
 	if (!rc)
 		rc = lw_http_start(d, err, errlen);
 	if (rc)
 		return rc;
-	char listen[160] = "CoAP disabled";
+	char listen[320] = "CoAP disabled";
 	if (d->udp)
 		snprintf(listen, sizeof(listen), "CoAP on udp %s:%d", cfg->coap_bind,
 		         lw_coap_udp_port(d->udp));
+	if (d->dtls) {
+		size_t l = d->udp ? strlen(listen) : 0;
+		snprintf(listen + l, sizeof(listen) - l, "%sCoAP on dtls %s:%d (%s)",
+		         d->udp ? ", " : "", cfg->coaps_bind, lw_coap_dtls_port(d->dtls),
+		         cfg->coaps_certificate ? "psk, rpk, x509" : "psk");
+	}
 	lw_log(LW_LOG_INFO, "lwm2md %s ready: %s, %zu plugin%s, state in %s", PACKAGE_VERSION,
 	       listen, d->plugins.count, d->plugins.count == 1 ? "" : "s", cfg->state_dir);
 	lw_events_publish(&d->events, LW_EVENT_STARTED, NULL, NULL);
@@ -263,6 +322,10 @@ void lw_daemon_stop(struct lw_daemon *d)
 	if (d->storage)
 		lw_storage_service_drain(d->storage);
 	lw_server_stop(d);
+	lw_bootstrap_stop(d);
+	/* DTLS sessions look credentials up: they go first. */
+	lw_coap_dtls_close(d->dtls);
+	d->dtls = NULL;
 	if (d->creds) {
 		lw_credentials_free(d->creds);
 		free(d->creds);

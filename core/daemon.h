@@ -20,6 +20,8 @@ struct lw_http;
 struct lw_storage_service;
 struct lw_credentials;
 struct lw_coap_udp;
+struct lw_bootstrap;
+struct lw_coap_dtls;
 struct event;
 
 /* Exit statuses of lwm2md. */
@@ -39,10 +41,12 @@ struct lw_daemon {
 	struct lw_model *model;
 	struct lw_coap_engine *coap;
 	struct lw_coap_udp *udp;
+	struct lw_coap_dtls *dtls; /* coap/dtls.c; NULL when [coaps] port = 0 */
 	struct lw_server *server; /* lwm2m/server.c */
 	struct lw_http *http;     /* http/server.c */
 	struct lw_storage_service *storage; /* storage/service.c */
 	struct lw_credentials *creds;       /* security/credentials.c */
+	struct lw_bootstrap *bootstrap;     /* lwm2m/bootstrap.c */
 	struct event *sigs[3];
 	time_t started;
 	int workers_up, loop_up, plugins_loaded;

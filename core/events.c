@@ -26,6 +26,7 @@ static const char *const kind_names[LW_EVENT_KIND_COUNT] = {
 	[LW_EVENT_OPERATION] = "operation",
 	[LW_EVENT_FIRMWARE] = "firmware",
 	[LW_EVENT_CAMPAIGN] = "campaign",
+	[LW_EVENT_BOOTSTRAP] = "bootstrap",
 };
 
 const char *lw_event_kind_name(int kind)

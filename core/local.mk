@@ -38,10 +38,11 @@ core_liblwcore_la_SOURCES = \
 	core/lwm2m/op_json.c core/lwm2m/op_json.h \
 	core/lwm2m/observe.c core/lwm2m/observe.h \
 	core/lwm2m/send.c core/lwm2m/send.h \
+	core/lwm2m/bootstrap.c core/lwm2m/bootstrap_config.c core/lwm2m/bootstrap.h \
 	core/http/server.c core/http/server.h core/http/http.h \
 	core/http/bridge.c core/http/rest.c core/http/auth.c \
 	core/http/metrics.c core/http/sse.c core/http/ops.c core/http/data.c \
-	core/http/clients.c core/http/security.c \
+	core/http/clients.c core/http/security.c core/http/bootstrap.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \
@@ -51,6 +52,8 @@ core_liblwcore_la_SOURCES = \
 	core/coap/block.c core/coap/block.h \
 	core/coap/resource.c core/coap/resource.h \
 	core/coap/udp.c core/coap/udp.h
+core_liblwcore_la_SOURCES += core/coap/dtls.c core/coap/dtls.h \
+	core/coap/dtls_auth.c core/coap/dtls_auth.h
 core_liblwcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"' \
 	-DLW_SYSCONF_DIR='"$(sysconfdir)"'
 core_liblwcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(GNUTLS_CFLAGS) $(INIH_CFLAGS) \

@@ -26,38 +26,6 @@
 #include "fleet.h"
 #include "lwm2m/error.h"
 
-#include "plugins/codec-lwm2m-cbor/lwm2m_cbor.h"
-#include "plugins/codec-opaque/opaque.h"
-#include "plugins/codec-senml-cbor/senml_cbor.h"
-#include "plugins/codec-text/text.h"
-#include "plugins/codec-tlv/tlv.h"
-
-/* These two plugins have no header of their own. */
-extern const struct lw_codec lw_codec_senml_json;
-extern const struct lw_codec lw_codec_json, lw_codec_json_legacy;
-
-static const struct lw_codec *const codecs[] = {
-	&lw_codec_senml_cbor, &lw_codec_senml_json, &lw_codec_lwm2m_cbor, &lw_codec_tlv,
-	&lw_codec_tlv_legacy, &lw_codec_json,       &lw_codec_json_legacy, &lw_codec_text,
-	&lw_codec_opaque,
-};
-#define N_CODECS (sizeof(codecs) / sizeof(codecs[0]))
-
-const struct lw_codec *fleet_codec_by_format(unsigned cf)
-{
-	for (size_t i = 0; i < N_CODECS; i++)
-		if (codecs[i]->content_format == cf)
-			return codecs[i];
-	return NULL;
-}
-
-const struct lw_codec *fleet_codec_by_name(const char *name)
-{
-	for (size_t i = 0; i < N_CODECS; i++)
-		if (!strcmp(codecs[i]->name, name))
-			return codecs[i];
-	return NULL;
-}
 
 /* ---- the sensors ---- */
 
@@ -343,7 +311,7 @@ static int decode(struct fleet_shard *s, const struct lw_coap_msg *m, const lw_p
 {
 	uint32_t cf = lw_coap_get_uint(m, LW_COAP_OPT_CONTENT_FORMAT,
 	                               m->payload_len ? s->cfg->fmt->content_format : LW_CF_TLV);
-	const struct lw_codec *k = fleet_codec_by_format(cf);
+	const struct lw_codec *k = lwc_codec_by_format(cf);
 	if (!k || !k->decode)
 		return LWC_UNSUPPORTED_FORMAT;
 	struct lw_codec_error err = {0};
@@ -388,7 +356,7 @@ static int do_read(struct fleet_shard *s, struct fleet_dev *d, const struct lw_c
 		a->cf = LW_CF_LINK;
 		return discover(s, d, p, b);
 	}
-	const struct lw_codec *k = accept == UINT32_MAX ? s->cfg->fmt : fleet_codec_by_format(accept);
+	const struct lw_codec *k = accept == UINT32_MAX ? s->cfg->fmt : lwc_codec_by_format(accept);
 	if (!k || !k->encode)
 		return LWC_NOT_ACCEPTABLE;
 	if (lw_path_depth(p) >= 1 && p->oid == 0)

@@ -232,13 +232,13 @@ static int parse_args(struct fleet_cfg *cfg, int argc, char **argv)
 	cfg->vnum = cfg->version[2] == '0' ? 10 : cfg->version[2] == '2' ? 12 : 11;
 	if (!fmt)
 		fmt = cfg->vnum == 10 ? "tlv" : "senml-cbor";
-	cfg->fmt = fleet_codec_by_name(fmt);
+	cfg->fmt = lwc_codec_by_name(fmt);
 	if (!cfg->fmt || !cfg->fmt->encode) {
 		fprintf(stderr, "lwm2m-fleet: unknown format %s\n", fmt);
 		return -1;
 	}
 	if (cfg->vnum == 10 && cfg->fmt->content_format == LW_CF_TLV)
-		cfg->fmt = fleet_codec_by_format(LW_CF_TLV_LEGACY);
+		cfg->fmt = lwc_codec_by_format(LW_CF_TLV_LEGACY);
 	if (parse_uri(cfg, cfg->uri)) {
 		fprintf(stderr, "lwm2m-fleet: bad server URI %s (coap://HOST:PORT, IPv4)\n",
 		        cfg->uri);

@@ -219,9 +219,7 @@ void fleet_answer(struct fleet_shard *s, struct fleet_dev *d, const struct lw_co
 void fleet_tree_dress(struct fleet_shard *s, struct fleet_dev *d);
 /* The simulated temperature of one device's sensor at time t (seconds). */
 double fleet_temperature(uint32_t seed, uint16_t iid, double t);
-const struct lw_codec *fleet_codec_by_format(unsigned cf);
 void fleet_scratch_free(void);
-const struct lw_codec *fleet_codec_by_name(const char *name);
 /* The Register payload (link format), the same for every device. */
 size_t fleet_register_links(struct fleet_shard *s, struct fleet_dev *d, char *out, size_t cap);
 

@@ -7,7 +7,7 @@ bin_PROGRAMS += lwm2m-fleet
 lwm2m_fleet_SOURCES = client-ref/fleet/fleet.h client-ref/fleet/fleet.c \
 	client-ref/fleet/shard.c client-ref/fleet/device.c client-ref/fleet/answer.c \
 	client-ref/fleet/observe.c client-ref/fleet/stats.c \
-	client-ref/objects.c client-ref/lwclient.h $(LWCLIENT_CODECS)
+	client-ref/objects.c client-ref/codecs.c client-ref/lwclient.h $(LWCLIENT_CODECS)
 lwm2m_fleet_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/client-ref \
 	-I$(top_srcdir)/plugins/codec-senml-cbor
 lwm2m_fleet_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCBOR_CFLAGS)

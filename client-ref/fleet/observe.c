@@ -231,7 +231,7 @@ void fleet_obs_arm(struct fleet_shard *s, struct fleet_dev *d)
 
 static void notify(struct fleet_shard *s, struct fleet_dev *d, struct fleet_obs *o)
 {
-	const struct lw_codec *k = fleet_codec_by_format(o->cf);
+	const struct lw_codec *k = lwc_codec_by_format(o->cf);
 	lw_records recs;
 	lw_buf b;
 	lw_records_init(&recs);

@@ -39,6 +39,15 @@ struct lw_coap_endpoint {
 	int (*send)(struct lw_coap_endpoint *ep, const struct lw_coap_addr *to, const uint8_t *buf,
 	            size_t len);
 	struct lw_coap_engine *engine;
+	/* Secure endpoints (DTLS): the endpoint name the session of addr
+	 * authenticated as, NULL when none (plain UDP leaves the hook NULL).
+	 * The string stays valid until the session ends. */
+	const char *(*peer_identity)(struct lw_coap_endpoint *ep, const struct lw_coap_addr *addr);
+	/* Plain endpoints: whether endpoint may speak without security (0:
+	 * it has a credential, or the daemon requires them). NULL: anyone may.
+	 * Set by the daemon, which knows the credentials. */
+	int (*unsecured_ok)(void *ctx, const char *endpoint);
+	void *unsecured_ctx;
 };
 
 /* RFC 7252 section 4.8 transmission parameters, in ms. */

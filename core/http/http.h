@@ -184,6 +184,12 @@ void lw_http_security_get(struct lw_http_req *r);
 void lw_http_security_put(struct lw_http_req *r);
 void lw_http_security_delete(struct lw_http_req *r);
 
+/* ---- bootstrap.c: /api/v1/bootstrap, the bootstrap configurations ---- */
+void lw_http_bootstrap_list(struct lw_http_req *r);
+void lw_http_bootstrap_get(struct lw_http_req *r);
+void lw_http_bootstrap_put(struct lw_http_req *r);
+void lw_http_bootstrap_delete(struct lw_http_req *r);
+
 /* ---- data.c: stored time series ---- */
 void lw_http_data(struct lw_http_req *r);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "coap/dtls.h"
 #include "coap/engine.h"
 #include "daemon.h"
 #include "lwm2m/ops.h"
@@ -50,6 +51,26 @@ static void coap_metrics(FILE *f, const struct lw_coap_engine *e)
 	metric(f, "lwm2md_coap_peers", "gauge", "CoAP peers known.", e->peers.table.count);
 	metric(f, "lwm2md_coap_dedup_entries", "gauge", "Entries in the deduplication cache.",
 	       lw_coap_dedup_count(&e->dedup));
+}
+
+static void dtls_metrics(FILE *f, const struct lw_coap_dtls *t)
+{
+	const struct lw_coap_dtls_stats *s = lw_coap_dtls_stats(t);
+	metric(f, "lwm2md_dtls_sessions", "gauge", "DTLS sessions (handshaking or established).",
+	       lw_coap_dtls_sessions(t));
+	fprintf(f, "# HELP lwm2md_dtls_handshakes_total DTLS handshakes that ended, by result.\n"
+	           "# TYPE lwm2md_dtls_handshakes_total counter\n"
+	           "lwm2md_dtls_handshakes_total{result=\"ok\"} %llu\n"
+	           "lwm2md_dtls_handshakes_total{result=\"failed\"} %llu\n"
+	           "lwm2md_dtls_handshakes_total{result=\"timeout\"} %llu\n",
+	        s->handshakes_ok, s->handshakes_failed, s->handshakes_timeout);
+	metric(f, "lwm2md_dtls_resumptions_total", "counter",
+	       "DTLS handshakes that resumed a session (ticket).", s->resumed);
+	metric(f, "lwm2md_dtls_cookies_sent_total", "counter",
+	       "HelloVerifyRequests sent (ClientHellos without a valid cookie).", s->cookies_sent);
+	metric(f, "lwm2md_dtls_records_dropped_total", "counter",
+	       "DTLS datagrams no session took (no session and no ClientHello, full table).",
+	       s->records_dropped);
 }
 
 static int by_kind_status(const void *a, const void *b)
@@ -142,6 +163,8 @@ void lw_http_metrics(struct lw_http_req *r)
 	       lw_server_client_count(d));
 	if (d->coap)
 		coap_metrics(f, d->coap);
+	if (d->dtls)
+		dtls_metrics(f, d->dtls);
 	const struct lw_operations *ops = lw_server_ops(d);
 	if (ops)
 		lwm2m_metrics(f, d, ops);

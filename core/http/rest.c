@@ -39,6 +39,10 @@ const struct lw_http_route lw_http_routes[] = {
 	{"GET", "/api/v1/security/{}", 0, lw_http_security_get, NULL},
 	{"PUT", "/api/v1/security/{}", LW_ROUTE_JSON, lw_http_security_put, NULL},
 	{"DELETE", "/api/v1/security/{}", 0, lw_http_security_delete, NULL},
+	{"GET", "/api/v1/bootstrap", 0, lw_http_bootstrap_list, NULL},
+	{"GET", "/api/v1/bootstrap/{}", 0, lw_http_bootstrap_get, NULL},
+	{"PUT", "/api/v1/bootstrap/{}", LW_ROUTE_JSON, lw_http_bootstrap_put, NULL},
+	{"DELETE", "/api/v1/bootstrap/{}", 0, lw_http_bootstrap_delete, NULL},
 	/* Device management (ops.c): the fixed names before the catch-alls. */
 	{"GET", "/api/v1/clients/{}/observations", 0, lw_http_op_observations, NULL},
 	{"GET", "/api/v1/clients/{}/data", 0, lw_http_data, NULL},

@@ -385,6 +385,33 @@ static int common_params(const struct query *q, struct lw_coap_response *resp,
 	return 0;
 }
 
+/*
+ * Whether peer may speak for endpoint. Over DTLS the session authenticated
+ * as one endpoint and may act for that one only; over plain CoAP an endpoint
+ * that has a credential (or any, when credentials are required) must use
+ * DTLS. 0, or -1 after a 4.03 and a log line naming both sides.
+ */
+static int identity_ok(struct lw_coap_response *resp, const struct lw_coap_peer *peer,
+                       const char *what, const char *endpoint)
+{
+	struct lw_coap_endpoint *ep = peer->ep;
+	if (ep->peer_identity) {
+		const char *who = ep->peer_identity(ep, &peer->addr);
+		if (who && strcmp(who, endpoint) == 0)
+			return 0;
+		fail(resp, LW_COAP_FORBIDDEN, peer, what,
+		     "the DTLS session authenticated as endpoint \"%.80s\", not \"%.80s\"",
+		     who ? who : "(none)", endpoint);
+		return -1;
+	}
+	if (ep->secure || !ep->unsecured_ok || ep->unsecured_ok(ep->unsecured_ctx, endpoint))
+		return 0;
+	fail(resp, LW_COAP_FORBIDDEN, peer, what,
+	     "endpoint \"%.80s\" must use DTLS (it has a credential, or credentials are "
+	     "required)", endpoint);
+	return -1;
+}
+
 static void do_register(struct lw_registry *r, struct lw_coap_peer *peer,
                         const struct lw_coap_msg *req, struct lw_coap_response *resp)
 {
@@ -405,6 +432,8 @@ static void do_register(struct lw_registry *r, struct lw_coap_peer *peer,
 		     MAX_ENDPOINT);
 		return;
 	}
+	if (identity_ok(resp, peer, what, q.ep) != 0)
+		return;
 	struct lw_reg_params p = {.endpoint = q.ep, .ver_major = 1, .ver_minor = 0};
 	/* No lwm2m parameter: a 1.0 client (the parameter came with 1.1). */
 	if (q.lwm2m && parse_version(q.lwm2m, &p.ver_major, &p.ver_minor) != 0) {
@@ -482,6 +511,11 @@ static void rd_handler(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 		     "no such registration (expired or replaced: register again)");
 		return;
 	}
+	/* An Update or De-register names its registration by id: it must
+	 * still come from whoever may speak for that endpoint. */
+	if (identity_ok(resp, peer, req->code == LW_COAP_POST ? "Update" : "De-register",
+	                c->endpoint) != 0)
+		return;
 	if (req->code == LW_COAP_POST) {
 		do_update(r, c, peer, req, resp);
 	} else if (req->code == LW_COAP_DELETE) {

@@ -125,6 +125,7 @@ enum lw_event_kind {
 	LW_EVENT_OPERATION = 9,      /* an operation on a client ended */
 	LW_EVENT_FIRMWARE = 10,      /* a firmware update changed state */
 	LW_EVENT_CAMPAIGN = 11,      /* a campaign changed state */
+	LW_EVENT_BOOTSTRAP = 12,     /* a bootstrap session ended (finished, failed, timeout) */
 	LW_EVENT_KIND_COUNT          /* one past the last kind this header knows */
 };
 #define LW_EVENT_MASK(kind) (UINT32_C(1) << (kind))

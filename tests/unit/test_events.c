@@ -290,7 +290,7 @@ Test(events, kind_names)
 {
 	static const char *const names[] = {
 		NULL, "started", "stopping", "registration", "update", "deregistration", "expired",
-		"notification", "send", "operation", "firmware", "campaign",
+		"notification", "send", "operation", "firmware", "campaign", "bootstrap",
 	};
 	cr_assert_eq(sizeof(names) / sizeof(names[0]), LW_EVENT_KIND_COUNT);
 	for (int k = 1; k < LW_EVENT_KIND_COUNT; k++)
