@@ -275,12 +275,13 @@ int fleet_shard_run(struct fleet_shard *s)
 		s->stats.c.rss_kb = (uint64_t)ru.ru_maxrss;
 	report(s, true);
 	close(sfd);
+	/* The heap still points into the devices' timers: it goes first. */
+	lw_timers_free(&s->timers);
 	for (uint32_t i = 0; i < s->n; i++)
 		fleet_dev_free(&s->devs[i]);
 	free(s->devs);
 	s->devs = NULL;
 	close(s->epfd);
-	lw_timers_free(&s->timers);
 	fleet_scratch_free();
 	return 0;
 }
