@@ -47,6 +47,9 @@ struct lw_http_job {
 	uint64_t op_id;
 	int wait_ms;
 	int give_up; /* the waiter stopped waiting: detach */
+	/* Its own: a finished job wakes its one waiter, not every CivetWeb
+	 * thread (a shared one cost more in wake-ups than the requests). */
+	pthread_cond_t cv;
 	struct lw_http_job *dnext;
 };
 
@@ -74,7 +77,7 @@ static void reap_deferred(struct lw_http *h)
 		j->dnext = NULL;
 		j->detach(h, j->detach_ctx);
 		j->state = JOB_ABANDONED;
-		pthread_cond_broadcast(&h->cv);
+		pthread_cond_signal(&j->cv);
 	}
 }
 
@@ -115,7 +118,7 @@ void lw_http_finish(struct lw_http_req *r)
 	if (j->state == JOB_DEFERRED) {
 		unlink_deferred(h, j);
 		j->state = JOB_DONE;
-		pthread_cond_broadcast(&h->cv);
+		pthread_cond_signal(&j->cv);
 	}
 	pthread_mutex_unlock(&h->mu);
 }
@@ -128,8 +131,8 @@ void lw_http_bridge_fail_deferred(struct lw_http *h)
 		j->dnext = NULL;
 		j->detach(h, j->detach_ctx);
 		j->state = JOB_FAILED;
+		pthread_cond_signal(&j->cv);
 	}
-	pthread_cond_broadcast(&h->cv);
 }
 
 /* The loop side: runs every queued job, in order. */
@@ -158,7 +161,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 		} else {
 			j->state = JOB_DONE;
 		}
-		pthread_cond_broadcast(&h->cv);
+		pthread_cond_signal(&j->cv);
 	}
 	pthread_mutex_unlock(&h->mu);
 }
@@ -185,10 +188,11 @@ int lw_http_bridge_init(struct lw_http *h)
 
 void lw_http_bridge_fail_all(struct lw_http *h)
 {
-	for (struct lw_http_job *j = h->q_head; j; j = j->next)
+	for (struct lw_http_job *j = h->q_head; j; j = j->next) {
 		j->state = JOB_FAILED;
+		pthread_cond_signal(&j->cv);
+	}
 	h->q_head = h->q_tail = NULL;
-	pthread_cond_broadcast(&h->cv);
 }
 
 void lw_http_bridge_free(struct lw_http *h)
@@ -236,6 +240,13 @@ int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_re
 	j.req = r;
 	j.fn = fn;
 	j.state = JOB_QUEUED;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	int crc = pthread_cond_init(&j.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (crc != 0)
+		return LW_ENOMEM;
 	r->job = &j;
 	struct timespec deadline;
 	deadline_in(&deadline, h->bridge_ms > 0 ? h->bridge_ms : LW_HTTP_BRIDGE_MS);
@@ -244,6 +255,7 @@ int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_re
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->mu);
 		r->job = NULL;
+		pthread_cond_destroy(&j.cv);
 		return LW_ECANCELED;
 	}
 	if (h->q_tail)
@@ -261,7 +273,7 @@ int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_re
 			waiting_device = 1;
 			deadline_in(&deadline, j.wait_ms + DEFER_MARGIN_MS);
 		}
-		int t = pthread_cond_timedwait(&h->cv, &h->mu, &deadline);
+		int t = pthread_cond_timedwait(&j.cv, &h->mu, &deadline);
 		if (t != ETIMEDOUT)
 			continue;
 		if (j.state == JOB_QUEUED) {
@@ -285,5 +297,6 @@ int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_re
 		rc = LW_ETIMEDOUT;
 	r->job = NULL;
 	pthread_mutex_unlock(&h->mu);
+	pthread_cond_destroy(&j.cv);
 	return rc;
 }
