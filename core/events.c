@@ -51,9 +51,36 @@ double lw_event_time(const lw_event *ev)
 	return ev->time;
 }
 
-const char *lw_event_json(const lw_event *ev)
+static size_t json_str(char *out, size_t cap, const char *s);
+
+/* The whole event as JSON, built from its parts at the first call: most
+ * events (a notification with no stream open and no plugin reading JSON)
+ * never need it. */
+const char *lw_event_json(const lw_event *cev)
 {
-	return ev->json;
+	struct lw_event *ev = (struct lw_event *)cev;
+	if (ev->json)
+		return ev->json;
+	char *made = NULL;
+	const char *fields = ev->fields;
+	if (!fields && ev->make_fields)
+		fields = made = ev->make_fields(ev->make_ctx);
+	size_t eplen = ev->endpoint ? json_str(NULL, 0, ev->endpoint) : 0;
+	size_t need = 128 + eplen + (fields ? strlen(fields) : 0);
+	char *json = malloc(need);
+	if (json) {
+		int n = snprintf(json, need, "{\"event\":\"%s\",\"time\":%.3f",
+		                 kind_names[ev->kind], ev->time);
+		if (ev->endpoint) {
+			n += snprintf(json + n, need - (size_t)n, ",\"endpoint\":");
+			n += (int)json_str(json + n, need - (size_t)n, ev->endpoint);
+		}
+		snprintf(json + n, need - (size_t)n, "%s%s}", fields && *fields ? "," : "",
+		         fields ? fields : "");
+	}
+	free(made);
+	ev->json = json;
+	return json ? json : "{}";
 }
 
 const struct lw_records *lw_event_records(const lw_event *ev)
@@ -147,39 +174,34 @@ void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, cons
 	lw_events_publish_records(b, kind, endpoint, fields, NULL);
 }
 
+/* Calls every subscriber of ev's kind, then frees what ev built. */
+static void deliver(struct lw_events *b, struct lw_event *ev)
+{
+	if (ev->kind <= 0 || ev->kind >= LW_EVENT_KIND_COUNT)
+		return;
+	b->published[ev->kind]++;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	for (struct lw_subscription *s = b->subs; s; s = s->next)
+		if (s->mask & LW_EVENT_MASK(ev->kind))
+			s->cb(ev, s->ctx);
+	free(ev->json);
+}
+
 void lw_events_publish_records(struct lw_events *b, int kind, const char *endpoint,
                                const char *fields, const lw_records *records)
 {
-	if (kind <= 0 || kind >= LW_EVENT_KIND_COUNT)
-		return;
-	b->published[kind]++;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	struct lw_event ev = {.kind = kind, .endpoint = endpoint, .records = records,
+	                      .fields = fields};
+	deliver(b, &ev);
+}
 
-	char epbuf[600], *ep = epbuf;
-	size_t eplen = endpoint ? json_str(NULL, 0, endpoint) : 0;
-	if (eplen >= sizeof(epbuf) && !(ep = malloc(eplen + 1)))
-		return;
-	if (endpoint)
-		json_str(ep, eplen + 1, endpoint);
-	size_t need = 128 + eplen + (fields ? strlen(fields) : 0);
-	char stackbuf[1024];
-	char *json = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
-	if (!json) {
-		if (ep != epbuf)
-			free(ep);
-		return;
-	}
-	snprintf(json, need, "{\"event\":\"%s\",\"time\":%.3f%s%s%s%s}", kind_names[kind], now,
-	         endpoint ? ",\"endpoint\":" : "", endpoint ? ep : "",
-	         fields && *fields ? "," : "", fields ? fields : "");
-	struct lw_event ev = {kind, endpoint, now, json, records};
-	for (struct lw_subscription *s = b->subs; s; s = s->next)
-		if (s->mask & LW_EVENT_MASK(kind))
-			s->cb(&ev, s->ctx);
-	if (json != stackbuf)
-		free(json);
-	if (ep != epbuf)
-		free(ep);
+void lw_events_publish_lazy(struct lw_events *b, int kind, const char *endpoint,
+                            char *(*make_fields)(void *ctx), void *ctx,
+                            const lw_records *records)
+{
+	struct lw_event ev = {.kind = kind, .endpoint = endpoint, .records = records,
+	                      .make_fields = make_fields, .make_ctx = ctx};
+	deliver(b, &ev);
 }

@@ -16,8 +16,13 @@ struct lw_event {
 	int kind;
 	const char *endpoint; /* NULL when not about one client */
 	double time;
-	const char *json; /* the whole event as a JSON object */
 	const lw_records *records; /* the data the event carries, or NULL */
+	/* The members after the common ones, as JSON text: given, or made
+	 * by make_fields (malloc'd) when lw_event_json() first needs them. */
+	const char *fields;
+	char *(*make_fields)(void *ctx);
+	void *make_ctx;
+	char *json; /* the whole event, once built; freed after delivery */
 };
 
 struct lw_subscription;
@@ -42,5 +47,10 @@ void lw_events_publish(struct lw_events *b, int kind, const char *endpoint, cons
  * result): subscribers get records as they are, without parsing the JSON. */
 void lw_events_publish_records(struct lw_events *b, int kind, const char *endpoint,
                                const char *fields, const lw_records *records);
+/* The same, with the fields made only if a subscriber asks for the JSON:
+ * make_fields(ctx) returns them malloc'd (NULL: none), during delivery. */
+void lw_events_publish_lazy(struct lw_events *b, int kind, const char *endpoint,
+                            char *(*make_fields)(void *ctx), void *ctx,
+                            const lw_records *records);
 
 #endif

@@ -41,6 +41,11 @@ static void on_event(const lw_event *ev, void *ctx)
 {
 	struct lw_http *h = ctx;
 	const char *ep = lw_event_endpoint(ev);
+	pthread_mutex_lock(&h->mu);
+	int streams = h->sse != NULL;
+	pthread_mutex_unlock(&h->mu);
+	if (!streams)
+		return; /* nobody to send it to: the JSON need not even be built */
 	const char *json = lw_event_json(ev);
 	char head[64];
 	int hl = snprintf(head, sizeof(head), "event: %s\ndata: ",

@@ -171,14 +171,21 @@ char *lw_observe_list_json(struct lw_client *c)
 	return s;
 }
 
-static void publish(struct lw_operations *o, struct lw_client *c, const struct lw_observation *ob,
-                    uint32_t seq, const lw_records *recs, uint8_t code)
+struct notification {
+	const struct lw_observation *ob;
+	uint32_t seq;
+	const lw_records *recs;
+	uint8_t code;
+};
+
+/* The notification event's members, made only when someone reads its JSON. */
+static char *notification_fields(void *ctx)
 {
-	if (!o->events)
-		return;
+	const struct notification *n = ctx;
+	const struct lw_observation *ob = n->ob;
 	json_t *j = json_object();
 	if (!j)
-		return;
+		return NULL;
 	char p[LW_PATH_MAX_TEXT], cs[5];
 	lw_path_format(&ob->paths[0], p, sizeof(p));
 	json_object_set_new(j, "id", json_integer((json_int_t)ob->id));
@@ -187,18 +194,24 @@ static void publish(struct lw_operations *o, struct lw_client *c, const struct l
 	json_object_set_new(j, "path", json_string(p));
 	if (ob->composite)
 		json_object_set_new(j, "paths", paths_json(ob));
-	json_object_set_new(j, "seq", json_integer(seq));
-	json_object_set_new(j, "status", json_string(lw_coap_code_str(code, cs)));
+	json_object_set_new(j, "seq", json_integer(n->seq));
+	json_object_set_new(j, "status", json_string(lw_coap_code_str(n->code, cs)));
 	json_t *arr = NULL;
-	if (recs && lw_records_to_json(recs, &arr) == 0)
+	if (n->recs && lw_records_to_json(n->recs, &arr) == 0)
 		json_object_set_new(j, "records", arr);
-	char *s = lw_json_dumps(j, 0);
+	char *s = lw_json_members(j);
 	json_decref(j);
-	if (!s)
+	return s;
+}
+
+static void publish(struct lw_operations *o, struct lw_client *c, const struct lw_observation *ob,
+                    uint32_t seq, const lw_records *recs, uint8_t code)
+{
+	if (!o->events)
 		return;
-	s[strlen(s) - 1] = '\0';
-	lw_events_publish_records(o->events, LW_EVENT_NOTIFICATION, c->endpoint, s + 1, recs);
-	free(s);
+	struct notification n = {ob, seq, recs, code};
+	lw_events_publish_lazy(o->events, LW_EVENT_NOTIFICATION, c->endpoint, notification_fields,
+	                       &n, recs);
 }
 
 int lw_observe_on_notify(void *ctx, struct lw_coap_peer *peer, const struct lw_coap_msg *m)

@@ -226,20 +226,20 @@ timed:;
 	s->dur_sum_ms[kind] += duration_ms;
 }
 
+/* The operation event's members (the bus wants them without the braces). */
+static char *result_fields(void *ctx)
+{
+	json_t *j = lw_op_result_to_json(ctx, 0);
+	char *s = lw_json_members(j);
+	json_decref(j);
+	return s;
+}
+
 static void publish(struct lw_operations *o, const struct lw_op_result *r)
 {
-	if (!o->events)
-		return;
-	json_t *j = lw_op_result_to_json(r, 0);
-	char *s = j ? lw_json_dumps(j, 0) : NULL;
-	json_decref(j);
-	if (!s)
-		return;
-	/* The bus wants the members without the braces. */
-	size_t len = strlen(s);
-	s[len - 1] = '\0';
-	lw_events_publish_records(o->events, LW_EVENT_OPERATION, r->endpoint, s + 1, r->records);
-	free(s);
+	if (o->events)
+		lw_events_publish_lazy(o->events, LW_EVENT_OPERATION, r->endpoint, result_fields,
+		                       (void *)r, r->records);
 }
 
 /* Calls back and publishes a result for an operation that never queued. */

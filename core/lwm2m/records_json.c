@@ -786,3 +786,14 @@ char *lw_json_dumps(const json_t *j, int indent)
 	}
 	return s.data;
 }
+
+char *lw_json_members(const json_t *j)
+{
+	char *s = json_is_object(j) ? lw_json_dumps(j, 0) : NULL;
+	if (!s)
+		return NULL;
+	size_t len = strlen(s);
+	memmove(s, s + 1, len - 2);
+	s[len - 2] = '\0';
+	return s;
+}

@@ -69,5 +69,8 @@ int lw_links_from_json(const json_t *arr, lw_links *out, char *err, size_t errle
  * Object members keep their order. A malloc'd string, or NULL.
  */
 char *lw_json_dumps(const json_t *j, int indent);
+/* The members of object j, compact, without the braces ("\"a\":1,\"b\":2"): what
+ * the event bus takes as an event's fields. A malloc'd string, or NULL. */
+char *lw_json_members(const json_t *j);
 
 #endif

@@ -205,25 +205,33 @@ char *lw_client_json_fields(const struct lw_client *c)
 	return s;
 }
 
+struct reg_event {
+	const struct lw_client *c;
+	const char *extra;
+};
+
+/* The registration event's members, made only when someone reads its JSON. */
+static char *client_fields(void *ctx)
+{
+	const struct reg_event *re = ctx;
+	char *fields = lw_client_json_fields(re->c);
+	if (!fields || !re->extra)
+		return fields;
+	size_t n = strlen(fields) + strlen(re->extra) + 2;
+	char *both = malloc(n);
+	if (both)
+		snprintf(both, n, "%s,%s", fields, re->extra);
+	free(fields);
+	return both;
+}
+
 static void publish(struct lw_registry *r, int kind, const struct lw_client *c,
                     const char *extra)
 {
 	if (!r->events)
 		return;
-	char *fields = lw_client_json_fields(c);
-	if (!fields)
-		return;
-	if (extra) {
-		size_t n = strlen(fields) + strlen(extra) + 2;
-		char *both = malloc(n);
-		if (both) {
-			snprintf(both, n, "%s,%s", fields, extra);
-			free(fields);
-			fields = both;
-		}
-	}
-	lw_events_publish(r->events, kind, c->endpoint, fields);
-	free(fields);
+	struct reg_event re = {c, extra};
+	lw_events_publish_lazy(r->events, kind, c->endpoint, client_fields, &re, NULL);
 }
 
 static void log_client(int level, const char *what, const struct lw_client *c)

@@ -38,27 +38,30 @@ static void reply(struct lw_coap_response *resp, uint8_t code, const char *why)
 	}
 }
 
+struct sent {
+	const lw_records *recs;
+	int cf;
+};
+
+/* The send event's members, made only when someone reads its JSON. */
+static char *send_fields(void *ctx)
+{
+	const struct sent *sd = ctx;
+	json_t *arr = NULL;
+	if (lw_records_to_json(sd->recs, &arr) != 0)
+		return NULL;
+	json_t *j = json_pack("{s:i, s:o}", "format", sd->cf, "records", arr);
+	char *s = lw_json_members(j);
+	json_decref(j);
+	return s;
+}
+
 static void publish(struct lw_operations *o, struct lw_client *c, const lw_records *recs, int cf)
 {
 	if (!o->events)
 		return;
-	json_t *arr = NULL;
-	if (lw_records_to_json(recs, &arr) != 0)
-		return;
-	json_t *j = json_object();
-	if (!j) {
-		json_decref(arr);
-		return;
-	}
-	json_object_set_new(j, "format", json_integer(cf));
-	json_object_set_new(j, "records", arr);
-	char *s = lw_json_dumps(j, 0);
-	json_decref(j);
-	if (!s)
-		return;
-	s[strlen(s) - 1] = '\0';
-	lw_events_publish_records(o->events, LW_EVENT_SEND, c->endpoint, s + 1, recs);
-	free(s);
+	struct sent sd = {recs, cf};
+	lw_events_publish_lazy(o->events, LW_EVENT_SEND, c->endpoint, send_fields, &sd, recs);
 }
 
 static void on_dp(struct lw_coap_engine *e, struct lw_coap_peer *peer,
