@@ -22,6 +22,8 @@ PACKAGES=(
 	libevent-dev libgnutls28-dev libinih-dev libjansson-dev libsqlite3-dev libpq-dev postgresql
 	libcivetweb-dev libcoap3-dev libcoap3-bin libcriterion-dev libxml2-dev libcbor-dev libcurl4-gnutls-dev
 	clang libclang-rt-14-dev valgrind procps gnutls-bin
+	libssl-dev # HTTPS: CivetWeb loads libssl.so at run time; core/compat/libssl.la links it
+	chromium nodejs
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -32,6 +34,9 @@ deps() {
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
+	# npm comes with some nodejs packages (NodeSource's, which conflict
+	# with Debian's npm package); Debian's own nodejs needs it beside.
+	command -v npm >/dev/null || [[ " ${missing[*]} " == *" nodejs "* ]] || missing+=(npm)
 	((${#missing[@]})) || return 0
 	if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
 		echo "missing packages: ${missing[*]} (install them as root with apt-get)" >&2
@@ -41,6 +46,7 @@ deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm
 }
 
 # configure_in DIR [configure args...]: (re)configures an out-of-tree build.

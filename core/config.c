@@ -18,6 +18,9 @@
 #ifndef LW_PLUGIN_DIR
 #define LW_PLUGIN_DIR "/usr/local/lib/lwm2md/plugins"
 #endif
+#ifndef LW_WEB_DIR
+#define LW_WEB_DIR "/usr/local/share/lwm2md/web"
+#endif
 
 enum def_type { T_STR, T_INT, T_PORT, T_ENUM, T_BOOL };
 
@@ -64,6 +67,13 @@ static const struct def defs[] = {
 	{"coaps", "max_sessions", T_INT, F(coaps_max_sessions), "1000000", 1, 100000000, NULL},
 	{"coaps", "handshake_timeout_ms", T_INT, F(coaps_handshake_timeout_ms), "30000", 1000,
 	 600000, NULL},
+	{"coap_tcp", "bind", T_STR, F(coap_tcp_bind), "0.0.0.0", 0, 0, NULL},
+	{"coap_tcp", "port", T_PORT, F(coap_tcp_port), "5685", 0, 65535, NULL},
+	{"coap_tcp", "max_connections", T_INT, F(coap_tcp_max_connections), "10000", 1, 10000000,
+	 NULL},
+	{"coap_tcp", "idle_timeout", T_INT, F(coap_tcp_idle), "600", 1, 86400 * 30, NULL},
+	{"coaps_tcp", "bind", T_STR, F(coaps_tcp_bind), "0.0.0.0", 0, 0, NULL},
+	{"coaps_tcp", "port", T_PORT, F(coaps_tcp_port), "5686", 0, 65535, NULL},
 	{"bootstrap", "bind", T_STR, F(bootstrap_bind), "0.0.0.0", 0, 0, NULL},
 	{"bootstrap", "port", T_PORT, F(bootstrap_port), "5783", 0, 65535, NULL},
 	{"bootstrap", "secure_port", T_PORT, F(bootstrap_secure_port), "5784", 0, 65535, NULL},
@@ -72,6 +82,11 @@ static const struct def defs[] = {
 	{"http", "port", T_PORT, F(http_port), "8080", 0, 65535, NULL},
 	{"http", "admin_token", T_STR, F(http_admin_token), NULL, 0, 0, NULL},
 	{"http", "sse_keepalive_ms", T_INT, F(http_sse_keepalive_ms), "15000", 50, 3600000, NULL},
+	{"http", "web_root", T_STR, F(http_web_root), LW_WEB_DIR, 0, 0, NULL},
+	{"http", "admin_password", T_STR, F(http_admin_password), NULL, 0, 0, NULL},
+	{"http", "session_ttl", T_INT, F(http_session_ttl), "43200", 1, 86400 * 30, NULL},
+	{"http", "certificate", T_STR, F(http_certificate), NULL, 0, 0, NULL},
+	{"http", "private_key", T_STR, F(http_private_key), NULL, 0, 0, NULL},
 	{"storage", "plugin", T_STR, F(storage_plugin), "sqlite", 0, 0, NULL},
 	{"storage", "conninfo", T_STR, F(storage_conninfo), NULL, 0, 0, NULL},
 	{"storage", "node_id", T_STR, F(storage_node_id), NULL, 0, 0, NULL},
@@ -81,7 +96,8 @@ _Static_assert(N_DEFS <= sizeof(((struct lw_config *)0)->lines) / sizeof(int),
                "struct lw_config lines[] too small for the key table");
 
 static const char *const core_sections[] = {"server", "log",  "coap",    "coaps",
-                                            "bootstrap", "http", "storage"};
+                                            "bootstrap", "http", "storage",
+                                            "coap_tcp", "coaps_tcp"};
 
 int lw_config_parse_bool(const char *s, int *out)
 {

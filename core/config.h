@@ -59,6 +59,14 @@ struct lw_config {
 	int coaps_max_sessions;
 	int coaps_handshake_timeout_ms;
 
+	/* [coap_tcp], [coaps_tcp]: CoAP over TCP and TLS (RFC 8323, coap/tcp.h) */
+	char *coap_tcp_bind;
+	int coap_tcp_port;
+	int coap_tcp_max_connections;
+	int coap_tcp_idle;          /* s before a silent connection is closed */
+	char *coaps_tcp_bind;
+	int coaps_tcp_port;         /* TLS keys and CAs are [coaps]'s */
+
 	/* [bootstrap] */
 	char *bootstrap_bind;
 	int bootstrap_port;
@@ -70,6 +78,11 @@ struct lw_config {
 	int http_port;
 	char *http_admin_token;
 	int http_sse_keepalive_ms;
+	char *http_web_root; /* the console's files; "" serves none */
+	char *http_admin_password; /* the first admin's password (first start only) */
+	int http_session_ttl;      /* s a login session lasts */
+	char *http_certificate;    /* PEM: HTTPS when set, with http_private_key */
+	char *http_private_key;
 
 	/* [storage] */
 	char *storage_plugin;
@@ -77,7 +90,7 @@ struct lw_config {
 	char *storage_node_id; /* NULL: the host name */
 
 	/* line of each core key in the file (0: not set there), by table index */
-	int lines[48];
+	int lines[64];
 
 	/* sections the core does not know: plugin sections */
 	struct lw_conf_entry *extra;

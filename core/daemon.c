@@ -19,6 +19,7 @@
 
 #include "coap/engine.h"
 #include "coap/dtls.h"
+#include "coap/tcp.h"
 #include "coap/udp.h"
 #include "http/server.h"
 #include "lwm2m/server.h"
@@ -193,6 +194,41 @@ static int open_dtls(struct lw_daemon *d, char *err, size_t errlen)
 	return LW_EXIT_OK;
 }
 
+/* CoAP over TCP and TLS (RFC 8323), once the credentials are loaded. As
+ * for DTLS, a default port already taken only turns the listener off. */
+static int open_tcp_one(struct lw_daemon *d, int tls, char *err, size_t errlen)
+{
+	const struct lw_config *c = d->cfg;
+	const char *sec = tls ? "coaps_tcp" : "coap_tcp";
+	struct lw_coap_tcp_config tc = {
+		.bind = tls ? c->coaps_tcp_bind : c->coap_tcp_bind,
+		.port = tls ? c->coaps_tcp_port : c->coap_tcp_port,
+		.tls = tls,
+		.certificate = c->coaps_certificate,
+		.private_key = c->coaps_private_key,
+		.ca_file = c->coaps_ca_file,
+		.idle_ms = (uint64_t)c->coap_tcp_idle * 1000,
+		.max_connections = (size_t)c->coap_tcp_max_connections,
+		.handshake_timeout_ms = (uint32_t)c->coaps_handshake_timeout_ms,
+		.unsecured_ok = unsecured_ok,
+		.unsecured_ctx = d,
+	};
+	if (tc.port == 0)
+		return LW_EXIT_OK;
+	char why[400];
+	int rc = lw_coap_tcp_open(tls ? &d->tls : &d->tcp, d->coap, d->loop.base, &tc, d->creds,
+	                          why, sizeof(why));
+	if (rc == LW_EEXIST && lw_config_line(c, sec, "port") == 0) {
+		lw_log(LW_LOG_WARN, "[%s] %s: off (set [%s] port, 0 to disable)", sec, why, sec);
+		return LW_EXIT_OK;
+	}
+	if (rc) {
+		snprintf(err, errlen, "[%s] %s", sec, why);
+		return LW_EXIT_RUNTIME;
+	}
+	return LW_EXIT_OK;
+}
+
 /* The endpoints' credentials, from the store when there is one. */
 static int start_credentials(struct lw_daemon *d, char *err, size_t errlen)
 {
@@ -286,13 +322,19 @@ int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 		rc = lw_bootstrap_start(d, err, errlen);
 	if (!rc)
 		rc = open_dtls(d, err, errlen);
-	if (!rc && d->udp)
-		lw_coap_udp_pause(d->udp, 0);
+	if (!rc && d->coap)
+		rc = open_tcp_one(d, 0, err, errlen);
+	if (!rc && d->coap)
+		rc = open_tcp_one(d, 1, err, errlen);
+	/* HTTP reads its users and tokens from the store, running the loop:
+	 * datagrams wait until it is up too, so an answer means all is up. */
 	if (!rc)
 		rc = lw_http_start(d, err, errlen);
+	if (!rc && d->udp)
+		lw_coap_udp_pause(d->udp, 0);
 	if (rc)
 		return rc;
-	char listen[320] = "CoAP disabled";
+	char listen[512] = "CoAP disabled";
 	if (d->udp)
 		snprintf(listen, sizeof(listen), "CoAP on udp %s:%d", cfg->coap_bind,
 		         lw_coap_udp_port(d->udp));
@@ -301,6 +343,14 @@ int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 		snprintf(listen + l, sizeof(listen) - l, "%sCoAP on dtls %s:%d (%s)",
 		         d->udp ? ", " : "", cfg->coaps_bind, lw_coap_dtls_port(d->dtls),
 		         cfg->coaps_certificate ? "psk, rpk, x509" : "psk");
+	}
+	for (int i = 0; i < 2; i++) {
+		struct lw_coap_tcp *t = i ? d->tls : d->tcp;
+		size_t l = strlen(listen);
+		if (t)
+			snprintf(listen + l, sizeof(listen) - l, ", CoAP on %s %s:%d",
+			         i ? "tls" : "tcp", i ? cfg->coaps_tcp_bind : cfg->coap_tcp_bind,
+			         lw_coap_tcp_port(t));
 	}
 	lw_log(LW_LOG_INFO, "lwm2md %s ready: %s, %zu plugin%s, state in %s", PACKAGE_VERSION,
 	       listen, d->plugins.count, d->plugins.count == 1 ? "" : "s", cfg->state_dir);
@@ -326,6 +376,10 @@ void lw_daemon_stop(struct lw_daemon *d)
 	/* DTLS sessions look credentials up: they go first. */
 	lw_coap_dtls_close(d->dtls);
 	d->dtls = NULL;
+	lw_coap_tcp_close(d->tls);
+	d->tls = NULL;
+	lw_coap_tcp_close(d->tcp);
+	d->tcp = NULL;
 	if (d->creds) {
 		lw_credentials_free(d->creds);
 		free(d->creds);

@@ -22,6 +22,7 @@ struct lw_credentials;
 struct lw_coap_udp;
 struct lw_bootstrap;
 struct lw_coap_dtls;
+struct lw_coap_tcp;
 struct event;
 
 /* Exit statuses of lwm2md. */
@@ -42,6 +43,7 @@ struct lw_daemon {
 	struct lw_coap_engine *coap;
 	struct lw_coap_udp *udp;
 	struct lw_coap_dtls *dtls; /* coap/dtls.c; NULL when [coaps] port = 0 */
+	struct lw_coap_tcp *tcp, *tls; /* coap/tcp.c; NULL when off */
 	struct lw_server *server; /* lwm2m/server.c */
 	struct lw_http *http;     /* http/server.c */
 	struct lw_storage_service *storage; /* storage/service.c */

@@ -16,6 +16,8 @@ core_liblwcore_la_SOURCES = \
 	core/storage/cluster.c core/storage/cluster.h \
 	core/storage/service.c core/storage/service.h \
 	core/security/credentials.c core/security/credentials.h \
+	core/security/users.c core/security/users.h \
+	core/security/sessions.c core/security/sessions.h \
 	core/daemon.c core/daemon.h \
 	core/util/hash.c core/util/hash.h \
 	core/util/arena.c core/util/arena.h \
@@ -43,6 +45,7 @@ core_liblwcore_la_SOURCES = \
 	core/http/bridge.c core/http/rest.c core/http/auth.c \
 	core/http/metrics.c core/http/sse.c core/http/ops.c core/http/data.c \
 	core/http/clients.c core/http/security.c core/http/bootstrap.c \
+	core/http/static.c core/http/objects.c core/http/users.c core/http/tls.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \
 	core/coap/peer.c core/coap/peer.h \
@@ -54,12 +57,25 @@ core_liblwcore_la_SOURCES = \
 	core/coap/udp.c core/coap/udp.h
 core_liblwcore_la_SOURCES += core/coap/dtls.c core/coap/dtls.h \
 	core/coap/dtls_auth.c core/coap/dtls_auth.h
+core_liblwcore_la_SOURCES += core/coap/tcp.c core/coap/tcp.h \
+	core/coap/tcp_frame.c core/coap/tcp_frame.h
 core_liblwcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DLW_PLUGIN_DIR='"$(plugindir)"' \
+	-DLW_WEB_DIR='"$(pkgdatadir)/web"' \
+	-DLW_COMPAT_DIR='"$(compatdir)"' \
 	-DLW_SYSCONF_DIR='"$(sysconfdir)"'
 core_liblwcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(GNUTLS_CFLAGS) $(INIH_CFLAGS) \
 	$(LIBXML_CFLAGS) $(JANSSON_CFLAGS)
 core_liblwcore_la_LIBADD = $(LIBEVENT_LIBS) $(GNUTLS_LIBS) $(INIH_LIBS) $(LIBXML_LIBS) \
 	$(JANSSON_LIBS) $(CIVETWEB_LIBS) -lpthread
+
+# HTTPS with Debian 12's CivetWeb 1.15 over OpenSSL 3: a shim whose SONAME is
+# libssl.so, that tells CivetWeb an old name (core/http/ssl_compat.c, tls.c).
+# Named so that libtool gives it that SONAME; kept in a private directory.
+compatdir = $(pkglibdir)/compat
+compat_LTLIBRARIES = core/compat/libssl.la
+core_compat_libssl_la_SOURCES = core/http/ssl_compat.c
+core_compat_libssl_la_LDFLAGS = -module -avoid-version -shared
+core_compat_libssl_la_LIBADD = -lssl
 
 bin_PROGRAMS += lwm2md
 lwm2md_SOURCES = core/main.c

@@ -77,13 +77,15 @@ void lw_coap_engine_free(struct lw_coap_engine *e)
 	lw_coap_resources_free(e);
 }
 
-void lw_coap_engine_send(struct lw_coap_engine *e, struct lw_coap_peer *p, const uint8_t *buf,
-                         size_t len)
+int lw_coap_engine_send(struct lw_coap_engine *e, struct lw_coap_peer *p, const uint8_t *buf,
+                        size_t len)
 {
-	if (p->ep->send(p->ep, &p->addr, buf, len) == 0)
+	int rc = p->ep->send(p->ep, &p->addr, buf, len);
+	if (rc == 0)
 		e->stats.tx++;
 	else
 		e->stats.tx_errors++;
+	return rc;
 }
 
 uint16_t lw_coap_engine_next_mid(struct lw_coap_peer *p)
@@ -247,8 +249,9 @@ static void answer(struct lw_coap_engine *e, struct lw_coap_peer *p, const struc
 		lw_coap_encode(&err, e->scratch, sizeof(e->scratch), &len);
 	}
 	lw_coap_engine_send(e, p, e->scratch, len);
-	lw_coap_dedup_add(&e->dedup, p, req->mid, con, con ? e->scratch : NULL, con ? len : 0,
-	                  lw_timers_now(e->timers));
+	if (!p->ep->reliable) /* a stream never delivers a message twice */
+		lw_coap_dedup_add(&e->dedup, p, req->mid, con, con ? e->scratch : NULL, con ? len : 0,
+		                  lw_timers_now(e->timers));
 }
 
 static void on_request(struct lw_coap_engine *e, struct lw_coap_peer *p, const struct lw_coap_msg *m)
@@ -274,6 +277,8 @@ static void on_request(struct lw_coap_engine *e, struct lw_coap_peer *p, const s
 	}
 	if (resp.deferred) {
 		uint8_t ack[4];
+		if (p->ep->reliable)
+			return; /* nothing to acknowledge or deduplicate on a stream */
 		if (m->type == LW_COAP_CON) {
 			send_empty(e, p->ep, &p->addr, LW_COAP_ACK, m->mid, ack);
 			lw_coap_dedup_add(&e->dedup, p, m->mid, 1, ack, 4, lw_timers_now(e->timers));
@@ -285,74 +290,34 @@ static void on_request(struct lw_coap_engine *e, struct lw_coap_peer *p, const s
 	answer(e, p, m, &resp);
 }
 
-void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
-                          const struct lw_coap_addr *from, const uint8_t *buf, size_t len)
+/*
+ * RFC 8323: a message on a reliable stream. Requests are answered (their
+ * type is NON as far as the rest of the engine is concerned, so no empty ACK
+ * goes out for a deferred answer), responses are matched by token, and
+ * nothing is ever acknowledged, rejected or deduplicated.
+ */
+static void input_reliable(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
+                           const struct lw_coap_addr *from, const struct lw_coap_msg *in)
 {
-	struct lw_coap_msg m;
-	uint8_t tmp[4];
-	e->stats.rx++;
-	int rc = lw_coap_parse(&m, buf, len);
-	if (rc) {
-		e->stats.rx_malformed++;
-		/* RFC 7252 4.2/4.3: reject a malformed CON with RST, ignore the rest. */
-		if (rc == LW_EPROTO && m.type == LW_COAP_CON)
-			send_empty(e, ep, from, LW_COAP_RST, m.mid, tmp);
-		return;
-	}
-	uint64_t now = lw_timers_now(e->timers);
-	uint8_t cls = LW_COAP_CLASS(m.code);
-
-	if (m.type == LW_COAP_ACK || m.type == LW_COAP_RST) {
-		struct lw_coap_peer *p = lw_coap_peer_find(&e->peers, ep, from);
-		if (m.type == LW_COAP_RST)
-			e->stats.rst_in++;
-		if (m.code != LW_COAP_EMPTY && lw_coap_bad_critical_option(&m)) {
-			/* RFC 7252 5.4.1: a response we cannot understand is ignored. */
-			e->stats.bad_option++;
-			return;
-		}
-		if (!p || !lw_coap_exchange_on_ack(e, p, &m))
-			e->stats.unmatched++;
-		if (p)
-			lw_coap_peer_touch(&e->peers, p, now);
-		return;
-	}
-
-	/* CON or NON from here on. */
-	if (m.code == LW_COAP_EMPTY) {
-		/* CoAP ping (RFC 7252 4.3): an empty CON is answered with RST. */
-		if (m.type == LW_COAP_CON)
-			send_empty(e, ep, from, LW_COAP_RST, m.mid, tmp);
-		return;
-	}
+	uint8_t cls = LW_COAP_CLASS(in->code);
+	if (in->code == LW_COAP_EMPTY)
+		return; /* RFC 8323 3.2: an empty message is silently ignored */
 	if (cls == 1 || cls == 6 || cls == 7) {
-		/* Reserved classes: a message format error. */
-		e->stats.rx_malformed++;
-		if (m.type == LW_COAP_CON)
-			send_empty(e, ep, from, LW_COAP_RST, m.mid, tmp);
+		e->stats.rx_malformed++; /* 7.xx signals are the transport's */
 		return;
 	}
-	struct lw_coap_peer *p = lw_coap_peer_get(&e->peers, ep, from, now);
+	struct lw_coap_peer *p = lw_coap_peer_get(&e->peers, ep, from, lw_timers_now(e->timers));
 	if (!p)
-		return; /* out of memory: the sender will retransmit */
-	struct lw_coap_dedup_entry *dup = lw_coap_dedup_find(&e->dedup, p, m.mid);
-	if (dup) {
-		e->stats.duplicates++;
-		if (dup->resp_len)
-			lw_coap_engine_send(e, p, dup->resp, dup->resp_len);
 		return;
-	}
+	struct lw_coap_msg m = *in;
+	m.type = LW_COAP_NON;
+	m.mid = 0;
 	if (cls == 0) {
 		on_request(e, p, &m);
 		return;
 	}
-	/* A separate response (or, later, a notification) to one of our requests. */
 	if (lw_coap_bad_critical_option(&m)) {
 		e->stats.bad_option++;
-		if (m.type == LW_COAP_CON) {
-			send_empty(e, ep, from, LW_COAP_RST, m.mid, tmp);
-			lw_coap_dedup_add(&e->dedup, p, m.mid, 1, tmp, 4, now);
-		}
 		return;
 	}
 	int matched = lw_coap_exchange_on_response(e, p, &m);
@@ -360,14 +325,111 @@ void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
 		matched = e->on_unmatched(e->on_unmatched_ctx, p, &m);
 	if (!matched)
 		e->stats.unmatched++;
-	if (m.type == LW_COAP_CON) {
-		send_empty(e, ep, from, matched ? LW_COAP_ACK : LW_COAP_RST, m.mid, tmp);
-		lw_coap_dedup_add(&e->dedup, p, m.mid, 1, tmp, 4, now);
+}
+
+void lw_coap_engine_peer_closed(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
+                                const struct lw_coap_addr *addr)
+{
+	struct lw_coap_peer *p = lw_coap_peer_find(&e->peers, ep, addr);
+	if (p)
+		lw_coap_exchanges_fail_peer(e, p);
+}
+
+void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
+                          const struct lw_coap_addr *from, const uint8_t *buf, size_t len)
+{
+	struct lw_coap_msg m;
+	uint8_t tmp[4];
+	int rc = lw_coap_parse(&m, buf, len);
+	if (rc) {
+		e->stats.rx++;
+		e->stats.rx_malformed++;
+		/* RFC 7252 4.2/4.3: reject a malformed CON with RST, ignore the rest. */
+		if (rc == LW_EPROTO && m.type == LW_COAP_CON && !ep->reliable)
+			send_empty(e, ep, from, LW_COAP_RST, m.mid, tmp);
+		return;
+	}
+	lw_coap_engine_input_msg(e, ep, from, &m);
+}
+
+void lw_coap_engine_input_msg(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
+                              const struct lw_coap_addr *from, const struct lw_coap_msg *m)
+{
+	e->stats.rx++;
+	if (ep->reliable) {
+		input_reliable(e, ep, from, m);
+		return;
+	}
+	uint8_t tmp[4];
+	uint64_t now = lw_timers_now(e->timers);
+	uint8_t cls = LW_COAP_CLASS(m->code);
+
+	if (m->type == LW_COAP_ACK || m->type == LW_COAP_RST) {
+		struct lw_coap_peer *p = lw_coap_peer_find(&e->peers, ep, from);
+		if (m->type == LW_COAP_RST)
+			e->stats.rst_in++;
+		if (m->code != LW_COAP_EMPTY && lw_coap_bad_critical_option(m)) {
+			/* RFC 7252 5.4.1: a response we cannot understand is ignored. */
+			e->stats.bad_option++;
+			return;
+		}
+		if (!p || !lw_coap_exchange_on_ack(e, p, m))
+			e->stats.unmatched++;
+		if (p)
+			lw_coap_peer_touch(&e->peers, p, now);
+		return;
+	}
+
+	/* CON or NON from here on. */
+	if (m->code == LW_COAP_EMPTY) {
+		/* CoAP ping (RFC 7252 4.3): an empty CON is answered with RST. */
+		if (m->type == LW_COAP_CON)
+			send_empty(e, ep, from, LW_COAP_RST, m->mid, tmp);
+		return;
+	}
+	if (cls == 1 || cls == 6 || cls == 7) {
+		/* Reserved classes: a message format error. */
+		e->stats.rx_malformed++;
+		if (m->type == LW_COAP_CON)
+			send_empty(e, ep, from, LW_COAP_RST, m->mid, tmp);
+		return;
+	}
+	struct lw_coap_peer *p = lw_coap_peer_get(&e->peers, ep, from, now);
+	if (!p)
+		return; /* out of memory: the sender will retransmit */
+	struct lw_coap_dedup_entry *dup = lw_coap_dedup_find(&e->dedup, p, m->mid);
+	if (dup) {
+		e->stats.duplicates++;
+		if (dup->resp_len)
+			lw_coap_engine_send(e, p, dup->resp, dup->resp_len);
+		return;
+	}
+	if (cls == 0) {
+		on_request(e, p, m);
+		return;
+	}
+	/* A separate response (or, later, a notification) to one of our requests. */
+	if (lw_coap_bad_critical_option(m)) {
+		e->stats.bad_option++;
+		if (m->type == LW_COAP_CON) {
+			send_empty(e, ep, from, LW_COAP_RST, m->mid, tmp);
+			lw_coap_dedup_add(&e->dedup, p, m->mid, 1, tmp, 4, now);
+		}
+		return;
+	}
+	int matched = lw_coap_exchange_on_response(e, p, m);
+	if (!matched && e->on_unmatched)
+		matched = e->on_unmatched(e->on_unmatched_ctx, p, m);
+	if (!matched)
+		e->stats.unmatched++;
+	if (m->type == LW_COAP_CON) {
+		send_empty(e, ep, from, matched ? LW_COAP_ACK : LW_COAP_RST, m->mid, tmp);
+		lw_coap_dedup_add(&e->dedup, p, m->mid, 1, tmp, 4, now);
 	} else if (!matched) {
 		/* RFC 7252 4.3: an unexpected NON may be rejected, which also stops
 		 * a stale observation on the device. */
-		send_empty(e, ep, from, LW_COAP_RST, m.mid, tmp);
+		send_empty(e, ep, from, LW_COAP_RST, m->mid, tmp);
 	} else {
-		lw_coap_dedup_add(&e->dedup, p, m.mid, 0, NULL, 0, now);
+		lw_coap_dedup_add(&e->dedup, p, m->mid, 0, NULL, 0, now);
 	}
 }

@@ -48,6 +48,14 @@ struct lw_coap_endpoint {
 	 * Set by the daemon, which knows the credentials. */
 	int (*unsecured_ok)(void *ctx, const char *endpoint);
 	void *unsecured_ctx;
+	/* Stream transports (CoAP over TCP/TLS, RFC 8323): the transport is
+	 * reliable and ordered, so messages have no type and no message id.
+	 * The engine then matches responses by token only, never retransmits,
+	 * never ACKs, RSTs or deduplicates, and fails a request at once when
+	 * send() fails (the peer's connection is gone). send() still gets the
+	 * message in RFC 7252 encoding; the transport re-frames it and ignores
+	 * its type and mid. Input comes through lw_coap_engine_input_msg(). */
+	int reliable;
 };
 
 /* RFC 7252 section 4.8 transmission parameters, in ms. */
@@ -108,6 +116,21 @@ void lw_coap_engine_free(struct lw_coap_engine *e);
 /* One datagram from a transport. */
 void lw_coap_engine_input(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
                           const struct lw_coap_addr *from, const uint8_t *buf, size_t len);
+/*
+ * One message a transport already parsed (reliable endpoints: the TCP
+ * transport decodes RFC 8323 frames itself). m->type and m->mid are ignored
+ * on a reliable endpoint; the option values must stay valid during the call.
+ */
+void lw_coap_engine_input_msg(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
+                              const struct lw_coap_addr *from, const struct lw_coap_msg *m);
+
+/*
+ * Reliable endpoints: the connection to addr closed. Requests still waiting
+ * for its answers end with LW_EIO at the next timer tick instead of at their
+ * timeout; later ones fail the same way as long as send() fails.
+ */
+void lw_coap_engine_peer_closed(struct lw_coap_engine *e, struct lw_coap_endpoint *ep,
+                                const struct lw_coap_addr *addr);
 
 /* ---- server role ---- */
 
@@ -189,8 +212,8 @@ void lw_coap_set_unmatched(struct lw_coap_engine *e, lw_coap_unmatched_fn fn, vo
 /* Forgets an exchange without calling its callback. */
 void lw_coap_cancel(struct lw_coap_engine *e, struct lw_coap_exchange *x);
 
-/* Internal to the engine's files. */
-void lw_coap_engine_send(struct lw_coap_engine *e, struct lw_coap_peer *p, const uint8_t *buf,
+/* Internal to the engine's files. Returns what ep->send returned. */
+int lw_coap_engine_send(struct lw_coap_engine *e, struct lw_coap_peer *p, const uint8_t *buf,
                          size_t len);
 uint16_t lw_coap_engine_next_mid(struct lw_coap_peer *p);
 

@@ -23,6 +23,7 @@ struct lw_coap_exchange {
 	uint32_t rto;
 	uint16_t mid;
 	uint8_t retransmits;
+	uint8_t failed; /* reliable transport: send() failed, ends at the next tick */
 	uint8_t con, expects_response, sent, acked, in_mid, in_token, queued;
 	uint8_t token_len;
 	uint8_t token[LW_COAP_MAX_TOKEN];
@@ -145,7 +146,7 @@ static void transmit(struct lw_coap_exchange *x)
 	x->msg[3] = (uint8_t)x->mid;
 	x->sent = 1;
 	uint64_t now = lw_timers_now(e->timers);
-	if (x->con || x->expects_response) {
+	if ((x->con || x->expects_response) && !p->ep->reliable) {
 		/* CONs wait for ACK/RST by message id; a NON request can be RST too. */
 		lw_htable_insert(&e->by_mid, &x->by_mid, mid_hash(p, x->mid));
 		x->in_mid = 1;
@@ -163,7 +164,13 @@ static void transmit(struct lw_coap_exchange *x)
 		x->in_token = 1;
 	}
 	e->stats.requests_out += x->expects_response;
-	lw_coap_engine_send(e, p, x->msg, x->len);
+	if (lw_coap_engine_send(e, p, x->msg, x->len) != 0 && p->ep->reliable &&
+	    x->expects_response) {
+		/* No connection to the peer: nothing will ever answer. Fail from
+		 * the timer, not from inside lw_coap_request(). */
+		x->failed = 1;
+		x->deadline = now;
+	}
 	if (!x->con && !x->expects_response) {
 		/* A NON separate response: nothing more will come for it. */
 		finish(x, 0, NULL, 1);
@@ -178,6 +185,10 @@ static void on_timer(struct lw_timer *t, void *arg)
 	struct lw_coap_engine *e = x->e;
 	uint64_t now = lw_timers_now(e->timers);
 	if (now >= x->deadline) {
+		if (x->failed) {
+			finish(x, LW_EIO, NULL, 1);
+			return;
+		}
 		e->stats.timeouts++;
 		finish(x, LW_ETIMEDOUT, NULL, 1);
 		return;
@@ -210,7 +221,8 @@ int lw_coap_exchange_start(struct lw_coap_engine *e, struct lw_coap_peer *p, uin
 	x->peer = p;
 	x->msg = msg;
 	x->len = len;
-	x->con = (msg[0] >> 4 & 3) == LW_COAP_CON;
+	/* On a reliable stream nothing is confirmable: no ACK, no retransmission. */
+	x->con = (msg[0] >> 4 & 3) == LW_COAP_CON && !p->ep->reliable;
 	x->expects_response = (uint8_t)!!expects_response;
 	x->token_len = msg[0] & 0x0f;
 	memcpy(x->token, msg + 4, x->token_len);
@@ -305,4 +317,16 @@ void lw_coap_exchanges_cancel_all(struct lw_coap_engine *e)
 	e->stopping = 1;
 	while (e->ex_head)
 		finish(e->ex_head, LW_ECANCELED, NULL, 1);
+}
+
+void lw_coap_exchanges_fail_peer(struct lw_coap_engine *e, struct lw_coap_peer *p)
+{
+	uint64_t now = lw_timers_now(e->timers);
+	for (struct lw_coap_exchange *x = e->ex_head; x; x = x->next) {
+		if (x->peer != p || !x->expects_response)
+			continue;
+		x->failed = 1;
+		x->deadline = now;
+		rearm(x);
+	}
 }

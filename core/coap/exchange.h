@@ -21,5 +21,8 @@ int lw_coap_exchange_on_ack(struct lw_coap_engine *e, struct lw_coap_peer *p,
 int lw_coap_exchange_on_response(struct lw_coap_engine *e, struct lw_coap_peer *p,
                                  const struct lw_coap_msg *m);
 void lw_coap_exchanges_cancel_all(struct lw_coap_engine *e);
+/* Reliable transports: p's connection is gone, so its requests end with
+ * LW_EIO at the next timer tick (not from inside the caller). */
+void lw_coap_exchanges_fail_peer(struct lw_coap_engine *e, struct lw_coap_peer *p);
 
 #endif

@@ -3,7 +3,8 @@
  * LWM2MD_ADMIN_TOKEN); when neither is set, the daemon makes a random one at
  * first start and keeps it in state_dir/admin.token (mode 0600), so that the
  * API is never open to anyone and never unusable either: the operator reads
- * the file, and the token survives restarts.
+ * the file, and the token survives restarts. Console users and their
+ * tokens come next (users.c).
  */
 #include "http/http.h"
 
@@ -94,7 +95,7 @@ static int make_token_file(struct lw_http *h, const char *path, char *err, size_
 	return 0;
 }
 
-int lw_http_auth_setup(struct lw_http *h, char *err, size_t errlen)
+static int admin_token_setup(struct lw_http *h, char *err, size_t errlen)
 {
 	const struct lw_config *cfg = h->d->cfg;
 	const char *conf = cfg->http_admin_token;
@@ -120,4 +121,11 @@ int lw_http_auth_setup(struct lw_http *h, char *err, size_t errlen)
 	lw_log(LW_LOG_WARN,
 	       "http: no [http] admin_token set: generated an API token into %s (mode 0600)", path);
 	return 0;
+}
+
+int lw_http_auth_setup(struct lw_http *h, char *err, size_t errlen)
+{
+	if (admin_token_setup(h, err, errlen) != 0)
+		return -1;
+	return lw_http_users_setup(h, err, errlen);
 }

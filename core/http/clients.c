@@ -8,10 +8,14 @@
 #include "http/http.h"
 
 #include <civetweb.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "coap/engine.h"
+#include "config.h"
 #include "daemon.h"
 #include "lwm2m/registry.h"
 #include "lwm2m/server.h"
@@ -101,15 +105,166 @@ static json_t *doc_client(const struct lw_st_doc *doc, const char *self)
 	return o;
 }
 
-static int by_endpoint(const void *a, const void *b)
+/*
+ * What a listing shows: the filters (q, object, status), the order and the
+ * page. A console with 100,000 devices asks for one page at a time, so the
+ * registry's clients are filtered and sorted as pointers and only the page
+ * is turned into JSON; limit 0 means all (the answer of old callers).
+ */
+enum { SORT_ENDPOINT, SORT_LAST_SEEN, SORT_REGISTERED_AT };
+enum { ST_ANY, ST_ONLINE, ST_ASLEEP };
+
+struct sel {
+	char q[256];
+	long object; /* -1: any */
+	int status, sort, desc;
+	size_t offset, limit;
+	int64_t now, awake_s;
+};
+
+static int parse_size(struct lw_http_req *r, const char *name, size_t *out)
 {
-	const json_t *const *x = a, *const *y = b;
-	return strcmp(json_string_value(json_object_get(*x, "endpoint")),
-	              json_string_value(json_object_get(*y, "endpoint")));
+	char v[32];
+	int f = lw_http_qvar(r, name, v, sizeof(v));
+	if (f == 0)
+		return 0;
+	char *end;
+	unsigned long long x = f > 0 && v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+	if (f < 0 || !(v[0] >= '0' && v[0] <= '9') || *end || x > 100000000ULL) {
+		lw_http_reply_error(r, 400, "bad-request", "%s must be a number from 0 to 100000000",
+		                    name);
+		return -1;
+	}
+	*out = (size_t)x;
+	return 0;
 }
 
-/* Sorts the array by endpoint and answers it. */
-static void reply_sorted(struct lw_http_req *r, json_t *list)
+/* The query into s: 0, or -1 after answering 400. */
+static int parse_sel(struct lw_http_req *r, struct sel *s)
+{
+	*s = (struct sel){.object = -1, .now = time(NULL),
+	                  .awake_s = r->h->d->cfg->coap_queue_awake};
+	char v[32];
+	if (lw_http_qvar(r, "q", s->q, sizeof(s->q)) < 0) {
+		lw_http_reply_error(r, 400, "bad-request", "the q parameter is too long");
+		return -1;
+	}
+	if (parse_size(r, "offset", &s->offset) || parse_size(r, "limit", &s->limit))
+		return -1;
+	int f = lw_http_qvar(r, "sort", v, sizeof(v));
+	if (f && strcmp(v, "endpoint") == 0)
+		s->sort = SORT_ENDPOINT;
+	else if (f && strcmp(v, "lastSeen") == 0)
+		s->sort = SORT_LAST_SEEN;
+	else if (f && strcmp(v, "registeredAt") == 0)
+		s->sort = SORT_REGISTERED_AT;
+	else if (f) {
+		lw_http_reply_error(r, 400, "bad-request",
+		                    "sort must be endpoint, lastSeen or registeredAt");
+		return -1;
+	}
+	f = lw_http_qvar(r, "order", v, sizeof(v));
+	if (f && (strcmp(v, "asc") == 0 || strcmp(v, "desc") == 0))
+		s->desc = v[0] == 'd';
+	else if (f) {
+		lw_http_reply_error(r, 400, "bad-request", "order must be asc or desc");
+		return -1;
+	}
+	f = lw_http_qvar(r, "status", v, sizeof(v));
+	if (f && strcmp(v, "online") == 0)
+		s->status = ST_ONLINE;
+	else if (f && strcmp(v, "asleep") == 0)
+		s->status = ST_ASLEEP;
+	else if (f && strcmp(v, "any") != 0 && v[0]) {
+		lw_http_reply_error(r, 400, "bad-request", "status must be online or asleep");
+		return -1;
+	}
+	f = lw_http_qvar(r, "object", v, sizeof(v));
+	if (f && v[0]) {
+		char *end;
+		long o = strtol(v[0] == '/' ? v + 1 : v, &end, 10);
+		if (*end || o < 0 || o > 65535 || end == (v[0] == '/' ? v + 1 : v)) {
+			lw_http_reply_error(r, 400, "bad-request", "object must be an object id");
+			return -1;
+		}
+		s->object = o;
+	}
+	return 0;
+}
+
+/* Queue-mode clients not heard from for longer than the awake time sleep. */
+static int sel_status_ok(const struct sel *s, int queue, int64_t last_seen)
+{
+	int asleep = queue && s->now - last_seen >= s->awake_s;
+	return s->status == ST_ANY || (s->status == ST_ASLEEP) == asleep;
+}
+
+static int client_ok(const struct sel *s, const struct lw_client *c)
+{
+	if (s->q[0] && !strstr(c->endpoint, s->q))
+		return 0;
+	if (!sel_status_ok(s, c->queue_mode, c->last_seen))
+		return 0;
+	if (s->object < 0)
+		return 1;
+	for (uint16_t i = 0; i < c->objects.n; i++)
+		if (c->objects.links[i].oid == s->object)
+			return 1;
+	return 0;
+}
+
+/* The same test on a client as JSON (other nodes' registrations). */
+static int json_ok(const struct sel *s, const json_t *o)
+{
+	if (!sel_status_ok(s, json_is_true(json_object_get(o, "queueMode")),
+	                   json_integer_value(json_object_get(o, "lastSeen"))))
+		return 0;
+	if (s->object < 0)
+		return 1;
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(o, "objects"), i, p) {
+		const char *t = json_string_value(p);
+		if (t && t[0] == '/' && strtol(t + 1, NULL, 10) == s->object)
+			return 1;
+	}
+	return 0;
+}
+
+static int cmp_keys(const struct sel *s, int64_t a, int64_t b, const char *ea, const char *eb)
+{
+	int c = s->sort == SORT_ENDPOINT || a == b ? strcmp(ea, eb) : (a < b ? -1 : 1);
+	return s->desc ? -c : c;
+}
+
+static int by_client(const void *a, const void *b, void *arg)
+{
+	const struct sel *s = arg;
+	const struct lw_client *x = *(const struct lw_client *const *)a;
+	const struct lw_client *y = *(const struct lw_client *const *)b;
+	int64_t kx = s->sort == SORT_LAST_SEEN ? x->last_seen : x->registered_at;
+	int64_t ky = s->sort == SORT_LAST_SEEN ? y->last_seen : y->registered_at;
+	return cmp_keys(s, kx, ky, x->endpoint, y->endpoint);
+}
+
+static int by_json(const void *a, const void *b, void *arg)
+{
+	const struct sel *s = arg;
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	const char *key = s->sort == SORT_LAST_SEEN ? "lastSeen" : "registeredAt";
+	return cmp_keys(s, json_integer_value(json_object_get(x, key)),
+	                json_integer_value(json_object_get(y, key)),
+	                json_string_value(json_object_get(x, "endpoint")),
+	                json_string_value(json_object_get(y, "endpoint")));
+}
+
+static void set_total(struct lw_http_req *r, size_t total)
+{
+	snprintf(r->hdrs, sizeof(r->hdrs), "X-Total-Count: %zu\r\n", total);
+}
+
+/* Sorts the array, keeps the page and answers it. */
+static void reply_sorted(struct lw_http_req *r, json_t *list, const struct sel *s)
 {
 	size_t n = json_array_size(list);
 	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
@@ -121,11 +276,18 @@ static void reply_sorted(struct lw_http_req *r, json_t *list)
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_incref(json_array_get(list, i));
 	if (n > 1)
-		qsort(v, n, sizeof(*v), by_endpoint);
+		qsort_r(v, n, sizeof(*v), by_json, (void *)s);
 	json_array_clear(list);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, v[i]);
+	size_t end = s->limit && s->limit < n - (s->offset < n ? s->offset : n)
+	                     ? s->offset + s->limit
+	                     : n;
+	for (size_t i = 0; i < n; i++) {
+		if (i >= s->offset && i < end)
+			json_array_append(list, v[i]);
+		json_decref(v[i]);
+	}
 	free(v);
+	set_total(r, n);
 	lw_http_reply_json(r, 200, list);
 }
 
@@ -134,7 +296,8 @@ struct listing {
 	struct lw_http_req *r;
 	const struct lw_store *st;
 	json_t *list;
-	char q[256], self[128];
+	struct sel sel;
+	char self[128];
 	size_t seen;
 };
 
@@ -151,7 +314,7 @@ static void listing_end(struct listing *ls, int status)
 			lw_http_reply_error(ls->r, 503, "storage-error", "the store failed: %s",
 			                    lw_strerror(status));
 		else
-			reply_sorted(ls->r, json_incref(ls->list));
+			reply_sorted(ls->r, json_incref(ls->list), &ls->sel);
 		lw_http_finish(ls->r);
 	}
 	json_decref(ls->list);
@@ -166,11 +329,13 @@ static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t 
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (ls->q[0] && !strstr(docs[i].key, ls->q))
+		if (ls->sel.q[0] && !strstr(docs[i].key, ls->sel.q))
 			continue;
 		json_t *o = doc_client(&docs[i], ls->self);
-		if (o)
+		if (o && json_ok(&ls->sel, o))
 			json_array_append_new(ls->list, o);
+		else
+			json_decref(o);
 	}
 	ls->seen += n;
 	if (n < PAGE || ls->seen >= MAX_REMOTE) {
@@ -183,44 +348,69 @@ static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t 
 		listing_end(ls, rc);
 }
 
+/* JSON of clients v[from, to) appended to list: 0, or -1 out of memory. */
+static int append_clients(json_t *list, const struct lw_client **v, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		json_t *o = client_json(v[i]);
+		if (!o || json_array_append_new(list, o) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 void lw_http_clients_list(struct lw_http_req *r)
 {
 	struct lw_registry *reg = lw_server_registry(r->h->d);
-	char q[256] = "";
-	if (r->query && mg_get_var(r->query, strlen(r->query), "q", q, sizeof(q)) < -1) {
-		lw_http_reply_error(r, 400, "bad-request", "the q parameter is too long");
+	struct sel s;
+	if (parse_sel(r, &s) != 0)
 		return;
-	}
-	json_t *list = json_array();
-	for (size_t b = 0; list && reg && reg->by_ep.count && b <= reg->by_ep.mask; b++)
-		for (struct lw_hnode *k = reg->by_ep.buckets[b]; k && list; k = k->next) {
-			const struct lw_client *c = LW_CONTAINER_OF(k, struct lw_client, by_ep);
-			if (q[0] && !strstr(c->endpoint, q))
-				continue;
-			json_t *o = client_json(c);
-			if (!o || json_array_append_new(list, o) != 0) {
-				json_decref(list);
-				list = NULL;
-			}
-		}
-	if (!list) {
+	size_t cap = reg ? reg->by_ep.count : 0, n = 0;
+	const struct lw_client **v = cap ? malloc(cap * sizeof(*v)) : NULL;
+	if (cap && !v) {
 		lw_http_reply_error(r, 500, "internal", "out of memory");
 		return;
 	}
+	for (size_t b = 0; cap && b <= reg->by_ep.mask; b++)
+		for (struct lw_hnode *k = reg->by_ep.buckets[b]; k && n < cap; k = k->next) {
+			const struct lw_client *c = LW_CONTAINER_OF(k, struct lw_client, by_ep);
+			if (client_ok(&s, c))
+				v[n++] = c;
+		}
 	const struct lw_store *st = cluster_store(r);
-	struct listing *ls = st ? calloc(1, sizeof(*ls)) : NULL;
-	if (!ls) {
-		reply_sorted(r, list);
+	json_t *list = json_array();
+	if (!st) {
+		/* One node: sort pointers, and only the page becomes JSON. */
+		if (n > 1)
+			qsort_r(v, n, sizeof(*v), by_client, &s);
+		size_t from = s.offset < n ? s.offset : n;
+		size_t to = s.limit && s.limit < n - from ? from + s.limit : n;
+		if (!list || append_clients(list, v, from, to) != 0) {
+			free(v);
+			json_decref(list);
+			lw_http_reply_error(r, 500, "internal", "out of memory");
+			return;
+		}
+		free(v);
+		set_total(r, n);
+		lw_http_reply_json(r, 200, list);
 		return;
 	}
-	*ls = (struct listing){.r = r, .st = st, .list = list};
-	snprintf(ls->q, sizeof(ls->q), "%s", q);
+	int bad = !list || append_clients(list, v, 0, n) != 0;
+	free(v);
+	struct listing *ls = bad ? NULL : calloc(1, sizeof(*ls));
+	if (!ls) {
+		json_decref(list);
+		lw_http_reply_error(r, 500, "internal", "out of memory");
+		return;
+	}
+	*ls = (struct listing){.r = r, .st = st, .list = list, .sel = s};
 	snprintf(ls->self, sizeof(ls->self), "%s", this_node(r));
 	int rc = st->ops->doc_list(st->be, LW_ST_REGISTRATIONS, NULL, NULL, PAGE, on_page, ls);
 	if (rc) {
 		/* The store is busy: this node's clients are still worth showing. */
 		free(ls);
-		reply_sorted(r, list);
+		reply_sorted(r, list, &s);
 		return;
 	}
 	lw_http_defer_fn(r, listing_detach, ls, WAIT_MS);

@@ -38,9 +38,11 @@ struct lw_http {
 	struct mg_context *ctx;
 	char token[256]; /* the admin token; fixed after start */
 	size_t token_len;
+	struct lw_http_auth *auth; /* users, tokens, login throttle (users.c) */
+	int tls;                   /* serving HTTPS */
 
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* a bridge job finished */
+	pthread_cond_t cv; /* a request in flight ended: stopping waits for them */
 	struct lw_http_job *q_head, *q_tail;
 	struct lw_http_job *deferred; /* jobs whose answer waits for a device */
 	int stopping;
@@ -72,11 +74,18 @@ struct lw_http_req {
 	struct lw_http_job *job;
 	int deferred, finished;
 
+	/* who asks (auth.c): a role of security/users.h, the user or "@admin-token" */
+	int role;
+	char user[72];
+	char token_id[20]; /* the token used ("" for the admin token) */
+	double token_expires;
+
 	/* the answer */
 	int status;
 	char *out; /* malloc'd */
 	size_t out_len;
 	const char *ctype;
+	char hdrs[128]; /* extra CRLF-terminated header lines of the answer */
 };
 
 /*
@@ -92,6 +101,10 @@ typedef int (*lw_http_direct_fn)(struct lw_http *h, struct mg_connection *c,
 enum {
 	LW_ROUTE_PUBLIC = 1, /* no token needed */
 	LW_ROUTE_JSON = 2,   /* takes a JSON body */
+	/* Who may call it (security/users.h): a route with neither is for
+	 * admins only, so that a route added without thought fails closed. */
+	LW_ROUTE_VIEWER = 4,   /* every signed-in role */
+	LW_ROUTE_OPERATOR = 8, /* operators and admins */
 };
 
 struct lw_http_route {
@@ -132,6 +145,33 @@ int lw_http_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
 int lw_http_authorized(const struct lw_http *h, const char *authorization);
 /* Sets h->token from the config, or from state_dir/admin.token (made if missing). */
 int lw_http_auth_setup(struct lw_http *h, char *err, size_t errlen);
+/*
+ * Who the Authorization header speaks for: the admin token, a session or an
+ * API token (users.c). Its role (0: nobody) and, when r is not NULL, the
+ * principal in r->role, r->user, r->token_id.
+ */
+int lw_http_authenticate(struct lw_http *h, const char *authorization, struct lw_http_req *r);
+/* The role a route needs (LW_ROUTE_VIEWER, ...: enum lw_role). */
+int lw_http_route_role(int flags);
+
+/* ---- tls.c ---- */
+/* With [http] certificate: the PEM file CivetWeb is to use into pem, and
+ * h->tls set; pem "" without. 0, or -1 with a reason in err. */
+int lw_http_tls_setup(struct lw_http *h, char *pem, size_t pemlen, char *err, size_t errlen);
+
+/* ---- users.c: users, login, sessions and API tokens ---- */
+/* At start, on the loop thread: loads users and tokens, makes the first admin. */
+int lw_http_users_setup(struct lw_http *h, char *err, size_t errlen);
+void lw_http_users_free(struct lw_http *h);
+int lw_http_login(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r);
+void lw_http_logout(struct lw_http_req *r);
+void lw_http_me(struct lw_http_req *r);
+void lw_http_users_list(struct lw_http_req *r);
+int lw_http_users_create(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r);
+void lw_http_users_delete(struct lw_http_req *r);
+void lw_http_tokens_list(struct lw_http_req *r);
+void lw_http_tokens_create(struct lw_http_req *r);
+void lw_http_tokens_delete(struct lw_http_req *r);
 
 /* ---- bridge.c ---- */
 int lw_http_bridge_init(struct lw_http *h);
@@ -198,6 +238,16 @@ int lw_http_sse_init(struct lw_http *h);      /* loop thread: subscribes to the 
 void lw_http_sse_close_all(struct lw_http *h); /* under h->mu: wakes every stream to end */
 void lw_http_sse_free(struct lw_http *h);      /* loop thread, after mg_stop */
 int lw_http_sse_stream(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r);
+
+/* ---- static.c: the console's files under [http] web_root ---- */
+/* Writes the file for a GET/HEAD of path: 200 when it did, 0 when there is
+ * none (the caller answers 404). */
+int lw_http_static(struct lw_http *h, struct mg_connection *c, const char *method,
+                   const char *path);
+
+/* ---- objects.c: the object model (/api/v1/objects) ---- */
+void lw_http_objects_list(struct lw_http_req *r);
+void lw_http_object_get(struct lw_http_req *r);
 
 /* ---- server.c ---- */
 /* The headers every response carries (CRLF-terminated lines). */

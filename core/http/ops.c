@@ -168,6 +168,11 @@ static void reply_result(struct lw_http_req *r, const struct lw_op_result *res)
 	case LW_ECANCELED:
 		lw_http_reply_error(r, 503, "canceled", "%s", msg ? msg : "the operation was canceled");
 		return;
+	case LW_EIO:
+		lw_http_reply_error(r, 503, "unreachable", "%s",
+		                    msg ? msg : "the device cannot be reached (its connection is "
+		                                "closed): it must reconnect and Update");
+		return;
 	default:
 		lw_http_reply_error(r, 500, "internal", "%s", msg ? msg : "operation failed");
 		return;

@@ -25,6 +25,7 @@
 #include "http/http.h"
 #include "log.h"
 #include "lwm2m/error.h"
+#include "security/users.h"
 
 const char lw_http_security_headers[] = "X-Content-Type-Options: nosniff\r\n"
                                         "X-Frame-Options: DENY\r\n"
@@ -42,10 +43,11 @@ static void send_response(struct lw_http *h, struct mg_connection *c, struct lw_
 	          "HTTP/1.1 %d %s\r\n"
 	          "Content-Type: %s\r\n"
 	          "Content-Length: %zu\r\n"
-	          "%s%s"
+	          "%s%s%s%s"
 	          "Connection: close\r\n\r\n",
 	          status, mg_get_response_code_text(c, status), r->ctype, r->out_len,
-	          lw_http_security_headers, extra ? extra : "");
+	          lw_http_security_headers, extra ? extra : "", r->hdrs,
+	          h->tls ? "Strict-Transport-Security: max-age=31536000\r\n" : "");
 	if (r->out_len && strcmp(r->method, "HEAD") != 0)
 		mg_write(c, r->out, r->out_len);
 }
@@ -131,11 +133,28 @@ static int on_request(struct mg_connection *c, void *arg)
 	size_t body_len = 0;
 	char extra[128] = "";
 	int busy = 0;
+	/* The console's files (static.c): public, like any login page. */
+	if (!rt && !allow[0] && !is_api(r->path) &&
+	    lw_http_static(h, c, r->method, r->path) > 0)
+		goto done;
+	/* EventSource cannot send headers: the event stream alone also takes
+	 * its token as ?access_token= (docs/rest.md). */
+	const char *authz = mg_get_header(c, "Authorization");
+	char qauth[300];
+	if (!authz && rt && rt->direct == lw_http_sse_stream && r->query &&
+	    mg_get_var(r->query, strlen(r->query), "access_token", qauth + 7,
+	               sizeof(qauth) - 7) > 0) {
+		memcpy(qauth, "Bearer ", 7);
+		authz = qauth;
+	}
 	if ((!rt || !(rt->flags & LW_ROUTE_PUBLIC)) && is_api(r->path) &&
-	    !lw_http_authorized(h, mg_get_header(c, "Authorization"))) {
+	    !lw_http_authenticate(h, authz, r)) {
 		snprintf(extra, sizeof(extra), "WWW-Authenticate: Bearer realm=\"lwm2md\"\r\n");
 		lw_http_reply_error(r, 401, "unauthorized",
 		                    "a valid token is needed: Authorization: Bearer TOKEN");
+	} else if (rt && !(rt->flags & LW_ROUTE_PUBLIC) && r->role < lw_http_route_role(rt->flags)) {
+		lw_http_reply_error(r, 403, "forbidden", "%s %s needs the role %s", r->method, r->path,
+		                    lw_role_name(lw_http_route_role(rt->flags)));
 	} else if (!rt && allow[0]) {
 		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
 		lw_http_reply_error(r, 405, "method-not-allowed", "%s is not allowed on %s (allowed: %s)",
@@ -292,6 +311,7 @@ static void http_free(struct lw_http *h)
 		stop_civetweb(h);
 	lw_http_sse_free(h);
 	lw_http_bridge_free(h);
+	lw_http_users_free(h);
 	pthread_mutex_destroy(&h->mu);
 	mg_exit_library();
 	free(h);
@@ -312,7 +332,15 @@ int lw_http_start(struct lw_daemon *d, char *err, size_t errlen)
 	h->d = d;
 	h->efd = -1;
 	pthread_mutex_init(&h->mu, NULL);
-	mg_init_library(0);
+	/* OpenSSL is loaded (at run time) only for HTTPS, after tls.c chose
+	 * which libssl.so CivetWeb gets. */
+	char pem[4200];
+	if (lw_http_tls_setup(h, pem, sizeof(pem), err, errlen) != 0) {
+		pthread_mutex_destroy(&h->mu);
+		free(h);
+		return LW_EXIT_RUNTIME;
+	}
+	mg_init_library(h->tls ? MG_FEATURES_TLS : 0);
 	if (lw_http_auth_setup(h, err, errlen) != 0) {
 		http_free(h);
 		return LW_EXIT_RUNTIME;
@@ -326,18 +354,23 @@ int lw_http_start(struct lw_daemon *d, char *err, size_t errlen)
 	const char *bind_addr = cfg->http_bind;
 	int v6 = strchr(bind_addr, ':') != NULL;
 	char ports[300], threads[16];
-	snprintf(ports, sizeof(ports), v6 ? "[%s]:%d" : "%s:%d", bind_addr, cfg->http_port);
+	snprintf(ports, sizeof(ports), v6 ? "[%s]:%d%s" : "%s:%d%s", bind_addr, cfg->http_port,
+	         h->tls ? "s" : "");
 	snprintf(threads, sizeof(threads), "%d", LW_HTTP_THREADS);
 	const char *opts[] = {
 		"listening_ports", ports,
 		"num_threads", threads,
 		"request_timeout_ms", "10000",
-		"linger_timeout_ms", "0",
+		/* Not 0: an abortive close (RST) would cut answers over the
+		 * socket buffer (~128 KiB: console scripts, long client lists). */
+		"linger_timeout_ms", "1000",
 		"enable_keep_alive", "no",
 		/* CivetWeb's own error pages (malformed requests) get these too. */
 		"additional_header",
 		"X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
 		"Content-Security-Policy: default-src 'self'",
+		/* last, so that without HTTPS the list ends here */
+		h->tls ? "ssl_certificate" : NULL, pem,
 		NULL,
 	};
 	struct mg_callbacks cbs;
@@ -351,13 +384,15 @@ int lw_http_start(struct lw_daemon *d, char *err, size_t errlen)
 	if (!h->ctx) {
 		char why[256];
 		bind_reason(bind_addr, cfg->http_port, why, sizeof(why));
+		if (h->tls && text[0] && strstr(why, "CivetWeb could not"))
+			snprintf(why, sizeof(why), "%s", text); /* TLS set-up: its words tell */
 		snprintf(err, errlen, "[http] cannot listen on %s: %s", ports, why);
 		http_free(h);
 		return LW_EXIT_RUNTIME;
 	}
 	mg_set_request_handler(h->ctx, "/", on_request, h);
 	d->http = h;
-	lw_log(LW_LOG_INFO, "HTTP on %s", ports);
+	lw_log(LW_LOG_INFO, "%s on %s", h->tls ? "HTTPS" : "HTTP", ports);
 	return LW_EXIT_OK;
 }
 

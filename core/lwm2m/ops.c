@@ -163,7 +163,7 @@ static void state_free(struct lw_client_ops *st)
 /* Our own statuses, in the order of their status keys (256 + index). */
 static const char *const own_status[] = {
 	"timeout", "cancelled", "queue-full", "not-registered", "unsupported-format",
-	"reset", "bad-request", "bad-answer", "error",
+	"reset", "bad-request", "bad-answer", "error", "unreachable",
 };
 #define N_OWN_STATUS (sizeof(own_status) / sizeof(own_status[0]))
 
@@ -178,6 +178,7 @@ static uint16_t status_key(int status, uint8_t code)
 	case LW_ENOTSUP: return 260;
 	case LW_EPROTO: return 261;
 	case LW_EINVAL: return code ? 263 : 262;
+	case LW_EIO: return 265;
 	default: return 264;
 	}
 }

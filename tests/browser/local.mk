@@ -1,0 +1,16 @@
+# The console's browser test: headless Chromium (Debian's) driven by
+# playwright-core from npm, against the real lwm2md and lwm2m-client. It needs
+# the console staged (stage/web), which `all` does before `check`.
+TESTS += tests/browser/run.sh
+EXTRA_DIST += tests/browser/run.sh tests/browser/console.test.mjs \
+	tests/browser/package.json tests/browser/package-lock.json
+CLEANFILES += tests/browser/artifacts/*.png
+
+# What the console needs from the daemon, over raw HTTP (runs everywhere).
+check_PROGRAMS += tests/integration/test-console-api
+TESTS += tests/integration/test-console-api
+tests_integration_test_console_api_SOURCES = tests/integration/test_console_api.c \
+	tests/integration/httpc.c tests/integration/httpc.h
+tests_integration_test_console_api_CFLAGS = $(INTEG_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_test_console_api_LDADD = $(INTEG_LIBS) $(JANSSON_LIBS)
+EXTRA_tests_integration_test_console_api_DEPENDENCIES = $(INTEG_DEPS) lwm2m-client$(EXEEXT)
