@@ -44,7 +44,7 @@ core_liblwcore_la_SOURCES = \
 	core/http/server.c core/http/server.h core/http/http.h \
 	core/http/bridge.c core/http/rest.c core/http/auth.c \
 	core/http/metrics.c core/http/sse.c core/http/ops.c core/http/data.c \
-	core/http/clients.c core/http/security.c core/http/bootstrap.c \
+	core/http/clients.c core/http/security.c core/http/keyed.c core/http/bootstrap.c \
 	core/http/static.c core/http/objects.c core/http/users.c core/http/tls.c \
 	core/coap/message.c core/coap/message.h \
 	core/coap/option.c \

@@ -218,6 +218,26 @@ void lw_http_metrics(struct lw_http_req *r);
 void lw_http_clients_list(struct lw_http_req *r);
 void lw_http_client_get(struct lw_http_req *r);
 
+/* ---- keyed.c: the REST verbs of a table keyed by endpoint ---- */
+struct lw_http_keyed {
+	const char *what;        /* "credential": for "no credential for endpoint ..." */
+	const char *bad;         /* the error code of a refused body ("bad-credential") */
+	const char *unavailable; /* the 503 message when table() gives NULL */
+	void *(*table)(struct lw_daemon *d);
+	/* Calls add(ctx, item) with each entry as JSON (without secrets). */
+	void (*each)(void *table, void (*add)(void *ctx, json_t *item), void *ctx);
+	json_t *(*describe)(void *table, const char *endpoint); /* NULL: none */
+	/* As lw_credentials_put and _del (security/credentials.h). */
+	int (*put)(void *table, const char *endpoint, const json_t *body, char *why,
+	           size_t whylen, void (*done)(void *arg, int status), void *arg);
+	int (*del)(void *table, const char *endpoint, void (*done)(void *arg, int status),
+	           void *arg);
+};
+void lw_http_keyed_list(struct lw_http_req *r, const struct lw_http_keyed *k);
+void lw_http_keyed_get(struct lw_http_req *r, const struct lw_http_keyed *k);
+void lw_http_keyed_put(struct lw_http_req *r, const struct lw_http_keyed *k);
+void lw_http_keyed_delete(struct lw_http_req *r, const struct lw_http_keyed *k);
+
 /* ---- security.c: /api/v1/security, the endpoints' credentials ---- */
 void lw_http_security_list(struct lw_http_req *r);
 void lw_http_security_get(struct lw_http_req *r);
