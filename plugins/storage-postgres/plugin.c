@@ -956,21 +956,34 @@ static void pg_close(void *h)
 	be->opened = 0;
 }
 
+/* What every call does first: the backend is open, the arguments are
+ * valid (ok), and the operation to queue is made. 0 with *be and *op, or
+ * the status the call returns. */
+static int begin(void *h, int ok, int kind, const char *const str[4], const size_t lens[4],
+                 struct pgbe **be, struct pg_op **op)
+{
+	*be = st_of(h);
+	int rc = check_be(*be);
+	if (rc)
+		return rc;
+	if (!ok)
+		return LW_EINVAL;
+	*op = op_new(kind, str, lens);
+	return *op ? 0 : LW_ENOMEM;
+}
+
 static int pg_doc_put(void *h, int coll, const char *key, const char *owner, const char *json,
                       size_t json_len, lw_st_done_fn done, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
-	if (rc)
-		return rc;
-	if (!valid_coll(coll) || !valid_key(key) || (owner && !valid_key(owner)) || !json ||
-	    memchr(json, '\0', json_len) || !done)
-		return LW_EINVAL;
 	const char *s[4] = {key, owner, json, NULL};
 	const size_t l[4] = {(size_t)-1, (size_t)-1, json_len, 0};
-	struct pg_op *op = op_new(OP_PUT, s, l);
-	if (!op)
-		return LW_ENOMEM;
+	int ok = valid_coll(coll) && valid_key(key) && (!owner || valid_key(owner)) && json &&
+	         !memchr(json, '\0', json_len) && done;
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, ok, OP_PUT, s, l, &be, &op);
+	if (rc)
+		return rc;
 	op->coll = coll;
 	op->len = json_len;
 	op->d1 = now_s();
@@ -981,16 +994,12 @@ static int pg_doc_put(void *h, int coll, const char *key, const char *owner, con
 
 static int pg_doc_del(void *h, int coll, const char *key, lw_st_done_fn done, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	const char *s[4] = {key, NULL, NULL, NULL};
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, valid_coll(coll) && valid_key(key) && done, OP_DEL, s, NULL, &be, &op);
 	if (rc)
 		return rc;
-	if (!valid_coll(coll) || !valid_key(key) || !done)
-		return LW_EINVAL;
-	const char *s[4] = {key, NULL, NULL, NULL};
-	struct pg_op *op = op_new(OP_DEL, s, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->coll = coll;
 	op->cb.done = done;
 	op->arg = arg;
@@ -999,16 +1008,13 @@ static int pg_doc_del(void *h, int coll, const char *key, lw_st_done_fn done, vo
 
 static int pg_doc_del_owner(void *h, int coll, const char *owner, lw_st_done_fn done, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	const char *s[4] = {NULL, owner, NULL, NULL};
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, valid_coll(coll) && valid_key(owner) && done, OP_DEL_OWNER, s, NULL, &be,
+	               &op);
 	if (rc)
 		return rc;
-	if (!valid_coll(coll) || !valid_key(owner) || !done)
-		return LW_EINVAL;
-	const char *s[4] = {NULL, owner, NULL, NULL};
-	struct pg_op *op = op_new(OP_DEL_OWNER, s, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->coll = coll;
 	op->cb.done = done;
 	op->arg = arg;
@@ -1017,16 +1023,12 @@ static int pg_doc_del_owner(void *h, int coll, const char *owner, lw_st_done_fn 
 
 static int pg_doc_get(void *h, int coll, const char *key, lw_st_docs_fn cb, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	const char *s[4] = {key, NULL, NULL, NULL};
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, valid_coll(coll) && valid_key(key) && cb, OP_GET, s, NULL, &be, &op);
 	if (rc)
 		return rc;
-	if (!valid_coll(coll) || !valid_key(key) || !cb)
-		return LW_EINVAL;
-	const char *s[4] = {key, NULL, NULL, NULL};
-	struct pg_op *op = op_new(OP_GET, s, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->coll = coll;
 	op->cb.docs = cb;
 	op->arg = arg;
@@ -1036,17 +1038,14 @@ static int pg_doc_get(void *h, int coll, const char *key, lw_st_docs_fn cb, void
 static int pg_doc_list(void *h, int coll, const char *owner, const char *after, size_t limit,
                        lw_st_docs_fn cb, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	const char *s[4] = {NULL, owner, NULL, after};
+	int ok = valid_coll(coll) && (!owner || valid_key(owner)) && (!after || valid_key(after)) &&
+	         limit > 0 && cb;
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, ok, OP_LIST, s, NULL, &be, &op);
 	if (rc)
 		return rc;
-	if (!valid_coll(coll) || (owner && !valid_key(owner)) || (after && !valid_key(after)) ||
-	    limit == 0 || !cb)
-		return LW_EINVAL;
-	const char *s[4] = {NULL, owner, NULL, after};
-	struct pg_op *op = op_new(OP_LIST, s, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->coll = coll;
 	op->limit = limit;
 	op->cb.docs = cb;
@@ -1173,17 +1172,13 @@ static int pg_ts_append(void *h, const struct lw_st_point *pts, size_t n, lw_st_
 
 static int pg_ts_query(void *h, const struct lw_st_ts_query *q, lw_st_points_fn cb, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	int ok = q && valid_key(q->endpoint) && !isnan(q->from) && !isnan(q->to) && cb;
+	const char *s[4] = {ok ? q->endpoint : NULL, NULL, NULL, NULL};
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, ok, OP_TS_QUERY, s, NULL, &be, &op);
 	if (rc)
 		return rc;
-	if (!q || !q->endpoint || !valid_key(q->endpoint) || isnan(q->from) || isnan(q->to) ||
-	    !cb)
-		return LW_EINVAL;
-	const char *s[4] = {q->endpoint, NULL, NULL, NULL};
-	struct pg_op *op = op_new(OP_TS_QUERY, s, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->path = q->path;
 	op->d1 = q->from;
 	op->d2 = q->to;
@@ -1195,15 +1190,11 @@ static int pg_ts_query(void *h, const struct lw_st_ts_query *q, lw_st_points_fn 
 
 static int pg_ts_prune(void *h, double before, lw_st_done_fn done, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, !isnan(before) && done, OP_TS_PRUNE, NULL, NULL, &be, &op);
 	if (rc)
 		return rc;
-	if (isnan(before) || !done)
-		return LW_EINVAL;
-	struct pg_op *op = op_new(OP_TS_PRUNE, NULL, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->d1 = before;
 	op->cb.done = done;
 	op->arg = arg;
@@ -1212,16 +1203,14 @@ static int pg_ts_prune(void *h, double before, lw_st_done_fn done, void *arg)
 
 static int pg_audit_append(void *h, const struct lw_st_audit *e, lw_st_done_fn done, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	int ok = e && e->actor && e->action && isfinite(e->time) && done;
+	const char *s[4] = {ok ? e->actor : NULL, ok ? e->endpoint : NULL, ok ? e->action : NULL,
+	                    ok ? e->detail : NULL};
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, ok, OP_AUDIT_APPEND, s, NULL, &be, &op);
 	if (rc)
 		return rc;
-	if (!e || !e->actor || !e->action || !isfinite(e->time) || !done)
-		return LW_EINVAL;
-	const char *s[4] = {e->actor, e->endpoint, e->action, e->detail};
-	struct pg_op *op = op_new(OP_AUDIT_APPEND, s, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->d1 = e->time;
 	op->cb.done = done;
 	op->arg = arg;
@@ -1231,16 +1220,13 @@ static int pg_audit_append(void *h, const struct lw_st_audit *e, lw_st_done_fn d
 static int pg_audit_query(void *h, double from, double to, const char *endpoint, size_t limit,
                           lw_st_audit_fn cb, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	const char *s[4] = {endpoint, NULL, NULL, NULL};
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, !isnan(from) && !isnan(to) && limit > 0 && cb, OP_AUDIT_QUERY, s, NULL,
+	               &be, &op);
 	if (rc)
 		return rc;
-	if (isnan(from) || isnan(to) || limit == 0 || !cb)
-		return LW_EINVAL;
-	const char *s[4] = {endpoint, NULL, NULL, NULL};
-	struct pg_op *op = op_new(OP_AUDIT_QUERY, s, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	op->d1 = from;
 	op->d2 = to;
 	op->limit = limit;
@@ -1251,15 +1237,11 @@ static int pg_audit_query(void *h, double from, double to, const char *endpoint,
 
 static int pg_flush(void *h, lw_st_done_fn done, void *arg)
 {
-	struct pgbe *be = st_of(h);
-	int rc = check_be(be);
+	struct pgbe *be;
+	struct pg_op *op;
+	int rc = begin(h, done != NULL, OP_FLUSH, NULL, NULL, &be, &op);
 	if (rc)
 		return rc;
-	if (!done)
-		return LW_EINVAL;
-	struct pg_op *op = op_new(OP_FLUSH, NULL, NULL);
-	if (!op)
-		return LW_ENOMEM;
 	/* it weighs nothing: a flush must get in even when the spool is full */
 	op->weight = 0;
 	op->cb.done = done;
