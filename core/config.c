@@ -85,11 +85,14 @@ static const struct def defs[] = {
 	{"http", "web_root", T_STR, F(http_web_root), LW_WEB_DIR, 0, 0, NULL},
 	{"http", "admin_password", T_STR, F(http_admin_password), NULL, 0, 0, NULL},
 	{"http", "session_ttl", T_INT, F(http_session_ttl), "43200", 1, 86400 * 30, NULL},
+	{"http", "threads", T_INT, F(http_threads), "64", 16, 1024, NULL},
+	{"http", "keep_alive_ms", T_INT, F(http_keep_alive_ms), "2000", 0, 3600000, NULL},
 	{"http", "certificate", T_STR, F(http_certificate), NULL, 0, 0, NULL},
 	{"http", "private_key", T_STR, F(http_private_key), NULL, 0, 0, NULL},
 	{"storage", "plugin", T_STR, F(storage_plugin), "sqlite", 0, 0, NULL},
 	{"storage", "conninfo", T_STR, F(storage_conninfo), NULL, 0, 0, NULL},
 	{"storage", "node_id", T_STR, F(storage_node_id), NULL, 0, 0, NULL},
+	{"storage", "audit", T_ENUM, F(storage_audit), "changes", 0, 0, "all|changes|none"},
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
 _Static_assert(N_DEFS <= sizeof(((struct lw_config *)0)->lines) / sizeof(int),

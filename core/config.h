@@ -81,6 +81,8 @@ struct lw_config {
 	char *http_web_root; /* the console's files; "" serves none */
 	char *http_admin_password; /* the first admin's password (first start only) */
 	int http_session_ttl;      /* s a login session lasts */
+	int http_threads;          /* CivetWeb workers: one per open connection */
+	int http_keep_alive_ms;    /* idle time a connection is kept; 0: one request each */
 	char *http_certificate;    /* PEM: HTTPS when set, with http_private_key */
 	char *http_private_key;
 
@@ -88,6 +90,7 @@ struct lw_config {
 	char *storage_plugin;
 	char *storage_conninfo;
 	char *storage_node_id; /* NULL: the host name */
+	char *storage_audit;   /* which operations the audit log keeps: all|changes|none */
 
 	/* line of each core key in the file (0: not set there), by table index */
 	int lines[64];

@@ -215,10 +215,23 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every *.so of dir in name order, so that load order is stable. */
-static int open_dir(struct lw_plugins *ps, const char *dir, const struct lw_plugin_host *host,
-                    char *err, size_t errlen)
+/* Whether the config has a section named like the plugin file name. */
+static int has_section(const struct lw_config *cfg, const char *file)
 {
+	size_t n = strlen(file) - 3; /* without ".so" */
+	for (size_t i = 0; i < cfg->n_extra; i++)
+		if (strlen(cfg->extra[i].section) == n && !strncmp(cfg->extra[i].section, file, n))
+			return 1;
+	return 0;
+}
+
+/* Every *.so of dir in name order, so that load order is stable. The
+ * examples (example-*) do work nobody asked for, such as writing every
+ * event to a file: only those the config has a section for. */
+static int open_dir(struct lw_plugins *ps, const struct lw_config *cfg,
+                    const struct lw_plugin_host *host, char *err, size_t errlen)
+{
+	const char *dir = cfg->plugin_dir;
 	DIR *dh = opendir(dir);
 	if (!dh) {
 		lw_log(LW_LOG_WARN, "plugin directory %s cannot be read: no plugins loaded", dir);
@@ -231,6 +244,8 @@ static int open_dir(struct lw_plugins *ps, const char *dir, const struct lw_plug
 	while ((de = readdir(dh))) {
 		size_t len = strlen(de->d_name);
 		if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0)
+			continue;
+		if (!strncmp(de->d_name, "example-", 8) && !has_section(cfg, de->d_name))
 			continue;
 		char **grown = realloc(names, (n + 1) * sizeof(*names));
 		if (!grown || !(grown[n] = strdup(de->d_name))) {
@@ -315,7 +330,7 @@ int lw_plugins_load(struct lw_plugins *ps, const struct lw_config *cfg,
 	ps->count = 0;
 	int rc = 0;
 	if (!cfg->plugins) {
-		rc = open_dir(ps, cfg->plugin_dir, host, err, errlen);
+		rc = open_dir(ps, cfg, host, err, errlen);
 	} else {
 		char *list = strdup(cfg->plugins), *save = NULL;
 		if (!list)

@@ -58,6 +58,8 @@ const session = {
 	set token(t) { t ? sessionStorage.setItem('lwm2md.token', t) : sessionStorage.removeItem('lwm2md.token'); },
 	get via() { return sessionStorage.getItem('lwm2md.via') || ''; },
 	set via(v) { v ? sessionStorage.setItem('lwm2md.via', v) : sessionStorage.removeItem('lwm2md.via'); },
+	get user() { return sessionStorage.getItem('lwm2md.user') || ''; },
+	set user(u) { u ? sessionStorage.setItem('lwm2md.user', u) : sessionStorage.removeItem('lwm2md.user'); },
 	get role() { return sessionStorage.getItem('lwm2md.role') || ''; },
 	set role(r) { r ? sessionStorage.setItem('lwm2md.role', r) : sessionStorage.removeItem('lwm2md.role'); },
 };
@@ -146,6 +148,8 @@ function logoutLocal() {
 	session.token = '';
 	session.role = '';
 	session.via = '';
+	session.user = '';
+	document.getElementById('flash').hidden = true;
 	closeEvents();
 	location.hash = '#/login';
 }
@@ -163,10 +167,11 @@ function pageLogin() {
 	const name = el('input', { id: 'login-name', autocomplete: 'username', required: true });
 	const pass = el('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
 	const tok = el('input', { id: 'login-token', type: 'password', autocomplete: 'off' });
-	const done = (token, role, via) => {
+	const done = (token, role, via, user) => {
 		session.token = token;
 		session.role = role || '';
 		session.via = via;
+		session.user = user || '';
 		location.hash = '#/fleet';
 	};
 	const loginForm = el('form', {
@@ -176,7 +181,7 @@ function pageLogin() {
 			msg.textContent = '';
 			try {
 				const r = await api('POST', '/login', { name: name.value, password: pass.value }, { auth: false });
-				done(r.token, r.role, 'login');
+				done(r.token, r.role, 'login', name.value);
 			} catch (err) {
 				if (err.status === 404 || err.status === 405)
 					msg.textContent = 'This server has no user logins yet: paste the admin token below.';
@@ -283,13 +288,20 @@ async function pageDevices() {
 	const info = el('span', { id: 'dev-info' });
 	const prev = el('button', { type: 'button', id: 'dev-prev', text: '‹ Prev' });
 	const next = el('button', { type: 'button', id: 'dev-next', text: 'Next ›' });
+	const pageNo = el('input', { id: 'dev-page', type: 'number', min: 1, size: 5, title: 'page', value: Math.floor(s.offset / PAGE) + 1 });
+	let seq = 0;
 	const load = async () => {
+		// Only the newest answer is shown: typing fast must not let an
+		// older, slower listing overwrite a newer one.
+		const mine = ++seq;
 		const p = new URLSearchParams({ sort: s.sort, order: s.order, offset: s.offset, limit: PAGE });
 		if (s.q) p.set('q', s.q);
 		if (s.status) p.set('status', s.status);
 		if (s.object) p.set('object', s.object);
 		try {
 			const { data, res } = await api('GET', `/clients?${p}`, undefined, { raw: true });
+			if (mine !== seq)
+				return;
 			const n = Number(res.headers.get('X-Total-Count') || data.length);
 			body.replaceChildren(...data.map((c) => el('tr', {},
 				el('td', {}, el('a', { href: `#/device/${encodeURIComponent(c.endpoint)}`, text: c.endpoint })),
@@ -300,25 +312,61 @@ async function pageDevices() {
 			info.textContent = n ? `${s.offset + 1}–${s.offset + data.length} of ${n}` : 'no devices';
 			prev.disabled = s.offset === 0;
 			next.disabled = s.offset + PAGE >= n;
+			pageNo.value = Math.floor(s.offset / PAGE) + 1;
+			pageNo.max = Math.max(1, Math.ceil(n / PAGE));
+			body.dataset.total = n;
+			body.dataset.query = p.toString(); // what the rows answer (tests, bench)
 		} catch (e) { showError(e); }
 	};
 	let t = null;
-	const change = () => {
+	// Typing waits for a pause; a choice in a menu loads at once.
+	const change = (wait) => {
 		Object.assign(s, { q: q.value, sort: sort.value, order: order.value, status: status.value, object: object.value.trim(), offset: 0 });
 		clearTimeout(t);
-		t = setTimeout(load, 200);
+		if (wait)
+			t = setTimeout(load, 150);
+		else
+			load();
 	};
 	for (const x of [q, object])
-		x.addEventListener('input', change);
+		x.addEventListener('input', () => change(true));
 	for (const x of [sort, order, status])
-		x.addEventListener('change', change);
+		x.addEventListener('change', () => change(false));
+	// A click on a column's title sorts by it; a second one turns the order.
+	const sortable = { Endpoint: 'endpoint', 'Last seen': 'lastSeen', Registered: 'registeredAt' };
+	const th = (h) => {
+		const key = sortable[h];
+		if (!key)
+			return el('th', { text: h });
+		const mark = s.sort === key ? (s.order === 'asc' ? ' ▲' : ' ▼') : '';
+		return el('th', { class: 'sortable', id: `dev-th-${key}`, text: h + mark, onclick: () => {
+			if (sort.value === key)
+				order.value = order.value === 'asc' ? 'desc' : 'asc';
+			else
+				sort.value = key;
+			for (const [k, v] of Object.entries(sortable))
+				document.getElementById(`dev-th-${v}`).textContent = k + (v === sort.value ? (order.value === 'asc' ? ' ▲' : ' ▼') : '');
+			change(false);
+		} });
+	};
 	prev.addEventListener('click', () => { s.offset = Math.max(0, s.offset - PAGE); load(); });
 	next.addEventListener('click', () => { s.offset += PAGE; load(); });
+	pageNo.addEventListener('change', () => {
+		const n = Math.max(1, Math.floor(Number(pageNo.value) || 1));
+		s.offset = (n - 1) * PAGE;
+		load();
+	});
 	view.append(el('h2', { text: 'Devices' }),
-		el('div', { class: 'toolbar' }, q, sort, order, status, object, prev, info, next),
-		el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['Endpoint', 'Status', 'Last seen', 'Registered', 'Lifetime', 'Binding', 'Address', 'Objects'].map((h) => el('th', { text: h })))), body));
+		el('div', { class: 'toolbar' }, q, sort, order, status, object, prev, el('label', {}, 'page ', pageNo), info, next),
+		el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['Endpoint', 'Status', 'Last seen', 'Registered', 'Lifetime', 'Binding', 'Address', 'Objects'].map(th))), body));
 	await load();
-	onEvent((ev) => { if (['registration', 'deregistration', 'expired'].includes(ev.event)) load(); });
+	// A big fleet registers all the time: at most one reload per 2 s.
+	let later = null;
+	onEvent((ev) => {
+		if (!['registration', 'deregistration', 'expired'].includes(ev.event) || later)
+			return;
+		later = setTimeout(() => { later = null; if (body.isConnected) load(); }, 2000);
+	});
 }
 
 // ---- device page ----
@@ -621,6 +669,97 @@ async function pageBootstrap() {
 	await load();
 }
 
+// ---- one's own account: the password ----
+const PW_MIN = 8;
+
+// The new password twice and, for one's own, the old one: a form that
+// calls PUT /users/NAME/password. onDone runs after a 204.
+function passwordForm(user, { own, idp, onDone }) {
+	const msg = el('span', { id: `${idp}-msg` });
+	const old = own ? el('input', { id: `${idp}-old`, type: 'password', autocomplete: 'current-password', required: true }) : null;
+	const pw = el('input', { id: `${idp}-new`, type: 'password', autocomplete: 'new-password', required: true, minlength: PW_MIN });
+	const again = el('input', { id: `${idp}-again`, type: 'password', autocomplete: 'new-password', required: true, minlength: PW_MIN });
+	const form = el('form', { class: own ? 'password' : 'inline', id: `${idp}-form` });
+	form.addEventListener('submit', async (e) => {
+		e.preventDefault();
+		msg.className = 'bad';
+		if (pw.value !== again.value) { msg.textContent = 'The two new passwords differ.'; return; }
+		if (pw.value.length < PW_MIN) { msg.textContent = `A password has at least ${PW_MIN} characters.`; return; }
+		const body = { password: pw.value };
+		if (own) body.oldPassword = old.value;
+		try {
+			await api('PUT', `/users/${encodeURIComponent(user)}/password`, body);
+			for (const i of [old, pw, again]) if (i) i.value = '';
+			msg.className = 'good';
+			msg.textContent = own ? 'Password changed; your other sessions were ended.'
+				: `Password of ${user} reset; their sessions were ended.`;
+			if (onDone) onDone();
+		} catch (err) {
+			msg.textContent = err.status === 403 && own ? 'The current password is wrong.' : err.message;
+		}
+	});
+	if (own)
+		form.append(el('label', {}, 'Current password ', old));
+	form.append(el('label', {}, own ? 'New password ' : 'new password ', pw),
+		el('label', {}, own ? 'New password again ' : 'again ', again),
+		el('button', { type: 'submit', id: `${idp}-submit`, text: own ? 'Change password' : 'Reset' }), msg);
+	return form;
+}
+
+async function pageAccount() {
+	const view = root;
+	let me = null;
+	try { me = await api('GET', '/me'); } catch (e) { showError(e); return; }
+	const dl = el('dl', { class: 'reg', id: 'me' },
+		el('dt', { text: 'name' }), el('dd', { id: 'me-name', text: me.name }),
+		el('dt', { text: 'role' }), el('dd', { id: 'me-role', text: me.role }),
+		el('dt', { text: 'session ends' }), el('dd', { text: me.expires ? fmtTime(me.expires) : 'never' }));
+	view.append(el('h2', { text: 'Account' }), dl);
+	if (session.via !== 'login' || me.name.startsWith('@')) {
+		view.append(el('p', { id: 'me-nopw', text: 'You are signed in with an API token: it has no password to change.' }));
+		return;
+	}
+	view.append(el('h3', { text: 'Change your password' }),
+		passwordForm(me.name, { own: true, idp: 'pw' }));
+}
+
+// ---- users (admins) ----
+async function pageUsers() {
+	const view = root;
+	const rows = el('tbody', { id: 'user-rows' });
+	const load = async () => {
+		let list;
+		try { list = await api('GET', '/users'); } catch (e) { showError(e); return; }
+		rows.replaceChildren(...list.map((u) => {
+			const reset = passwordForm(u.name, { own: false, idp: `reset-${u.name}` });
+			reset.hidden = true;
+			return el('tr', { 'data-user': u.name }, el('td', { text: u.name }), el('td', { text: u.role }),
+				el('td', { text: fmtTime(u.created) }),
+				el('td', {},
+					el('button', { type: 'button', class: 'reset', text: 'Reset password…', onclick: () => { reset.hidden = !reset.hidden; } }), ' ',
+					el('button', { type: 'button', class: 'danger', text: 'Delete', onclick: async () => {
+						if (!confirm(`Delete the user ${u.name}? Their sessions and tokens end.`)) return;
+						try { await api('DELETE', `/users/${encodeURIComponent(u.name)}`); flash(`${u.name} deleted`, false); load(); } catch (e) { showError(e); }
+					} }), reset));
+		}));
+	};
+	const name = el('input', { id: 'user-name', required: true, placeholder: 'name', pattern: '[A-Za-z0-9._\\-]{1,64}' });
+	const pw = el('input', { id: 'user-password', type: 'password', autocomplete: 'new-password', required: true, minlength: PW_MIN, placeholder: `password (${PW_MIN}+)` });
+	const role = el('select', { id: 'user-role' }, ['viewer', 'operator', 'admin'].map((r) => el('option', { value: r, text: r })));
+	const form = el('form', { class: 'inline', id: 'user-form', onsubmit: async (e) => {
+		e.preventDefault();
+		try {
+			await api('POST', '/users', { name: name.value, password: pw.value, role: role.value });
+			flash(`${name.value} added`, false);
+			name.value = ''; pw.value = '';
+			load();
+		} catch (err) { showError(err); }
+	} }, name, pw, role, el('button', { type: 'submit', id: 'user-submit', text: 'Add user' }));
+	view.append(el('h2', { text: 'Users' }), form,
+		el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['Name', 'Role', 'Created', ''].map((h) => el('th', { text: h })))), rows));
+	await load();
+}
+
 // ---- routing ----
 const routes = [
 	[/^#\/fleet$/, pageFleet],
@@ -629,6 +768,8 @@ const routes = [
 	[/^#\/events$/, pageEvents],
 	[/^#\/security$/, pageSecurity],
 	[/^#\/bootstrap$/, pageBootstrap],
+	[/^#\/account$/, pageAccount],
+	[/^#\/users$/, pageUsers],
 ];
 
 async function route() {
@@ -643,7 +784,9 @@ async function route() {
 	const authed = !!session.token;
 	document.getElementById('nav').hidden = !authed;
 	document.getElementById('logout').hidden = !authed;
-	document.getElementById('who').textContent = authed && session.role ? `role: ${session.role}` : '';
+	document.getElementById('who').textContent = authed && session.role ? `${session.user ? `${session.user}, ` : ''}role: ${session.role}` : '';
+	// Users are the admins' page (the server answers 403 to others anyway).
+	document.getElementById('nav-users').hidden = !session.role.startsWith('admin');
 	// A viewer may only look (the server answers 403 to the rest anyway).
 	document.body.classList.toggle('viewer', authed && session.role === 'viewer');
 	if (!authed || hash === '#/login') {

@@ -1,9 +1,10 @@
 /*
  * bench/rest/rest-load.c: an HTTP load generator for lwm2md's REST API, to
- * measure operations on fleet devices through HTTP (bench/run). lwm2md
- * answers every request with Connection: close, so each request is one TCP
- * connection; one thread drives them all with epoll, leaving the other core
- * of a 2-core machine to the daemon.
+ * measure operations on fleet devices through HTTP (bench/run). Like the
+ * scripts and browsers it stands for, it keeps connections alive and
+ * reuses them (--no-keep-alive: one TCP connection per request); one
+ * thread drives them all with epoll, leaving the other core of a 2-core
+ * machine to the daemon.
  *
  *   rest-load --port P --token T --devices N [--prefix fleet] MODE...
  *
@@ -28,7 +29,10 @@
  * Source addresses: connections bind 127.3.X.Y (X.Y from the connection
  * number) so that a high rate of short connections never runs out of
  * ephemeral ports, and close with an RST once the answer is complete (it
- * is: Content-Length), so that neither side keeps TIME_WAIT states.
+ * is: Content-Length), so that neither side keeps TIME_WAIT states. Idle
+ * kept connections are reused last-in first-out, so that an open loop
+ * holds about as many as it has requests in flight; a kept connection the
+ * server closed meanwhile is replaced and the request sent again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,6 +59,8 @@ enum { M_READ, M_OPEN, M_ATTRS, M_OBSERVE };
 struct conn {
 	int fd;
 	int busy;
+	int reused; /* the request went out on a kept connection */
+	int close_after; /* the answer said Connection: close */
 	unsigned dev;   /* device index, 0-based */
 	uint64_t t0_us; /* scheduled (open) or sent time */
 	size_t out_len, out_off, in_len;
@@ -76,6 +82,7 @@ static struct {
 	unsigned long long obs_done;
 	unsigned *hist;
 	int measuring, draining;
+	int keep_alive;
 	uint64_t t_measure;
 } g;
 
@@ -86,6 +93,11 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static const char *conn_hdr(void)
+{
+	return g.keep_alive ? "keep-alive" : "close";
+}
+
 static void build_request(struct conn *k)
 {
 	char ep[64];
@@ -94,27 +106,35 @@ static void build_request(struct conn *k)
 	if (g.mode == M_READ || g.mode == M_OPEN) {
 		n = snprintf(k->out, sizeof(k->out),
 		             "GET /api/v1/clients/%s/%s?timeout=%g HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		             "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
-		             ep, g.path, g.op_timeout, g.token);
+		             "Authorization: Bearer %s\r\nConnection: %s\r\n\r\n",
+		             ep, g.path, g.op_timeout, g.token, conn_hdr());
 	} else if (g.mode == M_ATTRS) {
 		char body[64];
 		int bl = snprintf(body, sizeof(body), "{\"pmin\":%g,\"pmax\":%g}", g.period,
 		                  g.period);
 		n = snprintf(k->out, sizeof(k->out),
 		             "PUT /api/v1/clients/%s/%s/attributes?timeout=%g HTTP/1.1\r\n"
-		             "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\nConnection: close\r\n"
+		             "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\nConnection: %s\r\n"
 		             "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		             ep, g.path, g.op_timeout, g.token, bl, body);
+		             ep, g.path, g.op_timeout, g.token, conn_hdr(), bl, body);
 	} else {
 		n = snprintf(k->out, sizeof(k->out),
 		             "POST /api/v1/clients/%s/%s/observe?timeout=%g HTTP/1.1\r\n"
-		             "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\nConnection: close\r\n"
+		             "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\nConnection: %s\r\n"
 		             "Content-Length: 0\r\n\r\n",
-		             ep, g.path, g.op_timeout, g.token);
+		             ep, g.path, g.op_timeout, g.token, conn_hdr());
 	}
 	k->out_len = (size_t)n;
 	k->out_off = 0;
 	k->in_len = 0;
+	k->close_after = 0;
+}
+
+/* Sends the slot's request on its kept connection. */
+static int reuse_conn(struct conn *k)
+{
+	struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u32 = (uint32_t)(k - g.c)};
+	return epoll_ctl(g.epfd, EPOLL_CTL_MOD, k->fd, &ev);
 }
 
 static int open_conn(struct conn *k)
@@ -164,7 +184,10 @@ static int start(unsigned dev, uint64_t t0)
 	k->dev = dev;
 	k->t0_us = t0;
 	build_request(k);
-	if (open_conn(k) != 0) {
+	k->reused = k->fd >= 0;
+	if (k->reused && reuse_conn(k) != 0)
+		close_conn(k);
+	if (k->fd < 0 && open_conn(k) != 0) {
 		g.conn_err++;
 		k->busy = 0;
 		g.free_list[g.free_top++] = (unsigned)(k - g.c);
@@ -183,7 +206,12 @@ static unsigned next_device(void)
 static void finish(struct conn *k, int status)
 {
 	uint64_t t = now_us();
-	close_conn(k);
+	if (!g.keep_alive || status <= 0 || k->close_after)
+		close_conn(k);
+	else {
+		struct epoll_event ev = {.events = 0, .data.u32 = (uint32_t)(k - g.c)};
+		epoll_ctl(g.epfd, EPOLL_CTL_MOD, k->fd, &ev); /* idle until reused */
+	}
 	k->busy = 0;
 	g.free_list[g.free_top++] = (unsigned)(k - g.c);
 	int good = status >= 200 && status < 300;
@@ -223,6 +251,8 @@ static int parse_done(struct conn *k, int eof)
 	int status = 0;
 	if (sscanf(k->in, "HTTP/1.%*d %d", &status) != 1)
 		return -1;
+	const char *ch = strcasestr(k->in, "\r\nConnection: close");
+	k->close_after = ch && ch < hdr_end;
 	const char *cl = strcasestr(k->in, "\r\nContent-Length:");
 	if (cl && cl < hdr_end) {
 		size_t want = (size_t)strtoul(cl + 17, NULL, 10);
@@ -233,12 +263,28 @@ static int parse_done(struct conn *k, int eof)
 	return eof ? status : 0;
 }
 
+/* A kept connection that the server closed (idle timeout) before this
+ * request's first byte of answer: not the server's failure; again on a
+ * new connection. */
+static int retry_fresh(struct conn *k)
+{
+	if (!k->reused || k->in_len)
+		return 0;
+	close_conn(k);
+	k->reused = 0;
+	k->out_off = 0;
+	if (open_conn(k) != 0)
+		return 0;
+	return 1;
+}
+
 static void on_io(struct conn *k, uint32_t events)
 {
 	if (events & EPOLLOUT && k->out_off < k->out_len) {
 		ssize_t n = send(k->fd, k->out + k->out_off, k->out_len - k->out_off, MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN) {
-			finish(k, -1);
+			if (!retry_fresh(k))
+				finish(k, -1);
 			return;
 		}
 		if (n > 0)
@@ -266,12 +312,14 @@ static void on_io(struct conn *k, uint32_t events)
 				continue;
 			}
 			if (n == 0) {
-				finish(k, parse_done(k, 1));
+				if (!retry_fresh(k))
+					finish(k, parse_done(k, 1));
 				return;
 			}
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			finish(k, k->in_len ? parse_done(k, 1) : -1);
+			if (!retry_fresh(k))
+				finish(k, k->in_len ? parse_done(k, 1) : -1);
 			return;
 		}
 	}
@@ -296,7 +344,7 @@ static double pct(double q)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: rest-load --port P --token T --devices N [--host 127.0.0.1]\n"
-	           "  [--prefix fleet] [--path 3303/0/5700] [--timeout S]\n"
+	           "  [--prefix fleet] [--path 3303/0/5700] [--timeout S] [--no-keep-alive]\n"
 	           "  --mode read [--conns 64] [--duration 10] [--warmup 2]\n"
 	           "  --mode open --rate R [--duration 10] [--warmup 2] [--conns 4096]\n"
 	           "  --mode attributes [--period 1] [--conns 64] [--max-time S]\n"
@@ -314,6 +362,7 @@ int main(int argc, char **argv)
 		{"rate", required_argument, NULL, 'r'},   {"period", required_argument, NULL, 'e'},
 		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
 		{"max-time", required_argument, NULL, 'M'},
+		{"no-keep-alive", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *host = "127.0.0.1", *mode = "read";
@@ -325,6 +374,7 @@ int main(int argc, char **argv)
 	g.warmup = 2;
 	g.period = 1;
 	g.op_timeout = 10;
+	g.keep_alive = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -342,6 +392,7 @@ int main(int argc, char **argv)
 		case 'e': g.period = atof(optarg); break;
 		case 't': g.op_timeout = atof(optarg); break;
 		case 'M': g.max_time = atof(optarg); break;
+		case 'K': g.keep_alive = 0; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -435,6 +486,8 @@ int main(int argc, char **argv)
 			struct conn *k = &g.c[evs[i].data.u32];
 			if (k->busy && k->fd >= 0)
 				on_io(k, evs[i].events);
+			else if (k->fd >= 0)
+				close_conn(k); /* an idle kept one the server closed */
 		}
 	}
 	int setup = g.mode == M_ATTRS || g.mode == M_OBSERVE;

@@ -397,7 +397,16 @@ void lw_coap_engine_input_msg(struct lw_coap_engine *e, struct lw_coap_endpoint 
 	struct lw_coap_peer *p = lw_coap_peer_get(&e->peers, ep, from, now);
 	if (!p)
 		return; /* out of memory: the sender will retransmit */
-	struct lw_coap_dedup_entry *dup = lw_coap_dedup_find(&e->dedup, p, m->mid);
+	/*
+	 * NON responses skip the deduplication cache: a copy finds its exchange
+	 * gone (unmatched: at worst an RST, as for any stray NON), and a copy
+	 * of a notification is not fresh by its Observe number (RFC 7641 3.4),
+	 * so nothing runs twice. They are most of the traffic of an observed
+	 * fleet, and a lookup, an insert and an eviction in a cache of a
+	 * million entries cost more than the rest of a notification's path.
+	 */
+	int dedup = m->type == LW_COAP_CON || cls == 0;
+	struct lw_coap_dedup_entry *dup = dedup ? lw_coap_dedup_find(&e->dedup, p, m->mid) : NULL;
 	if (dup) {
 		e->stats.duplicates++;
 		if (dup->resp_len)
@@ -429,7 +438,5 @@ void lw_coap_engine_input_msg(struct lw_coap_engine *e, struct lw_coap_endpoint 
 		/* RFC 7252 4.3: an unexpected NON may be rejected, which also stops
 		 * a stale observation on the device. */
 		send_empty(e, ep, from, LW_COAP_RST, m->mid, tmp);
-	} else {
-		lw_coap_dedup_add(&e->dedup, p, m->mid, 0, NULL, 0, now);
 	}
 }

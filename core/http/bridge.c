@@ -1,23 +1,32 @@
 /*
  * http/bridge.c: hands a request from a CivetWeb thread to the loop thread
  * and waits for its answer. A job lives on the waiting thread's stack: the
- * loop only touches it between taking it off the queue and marking it done,
- * and the waiter never leaves while the loop runs it, so no reference counts
- * are needed. A waiter that times out while its job is still queued takes it
- * off the queue itself; stopping fails every queued job, so that mg_stop(),
- * which joins CivetWeb's threads, never waits for a loop that has stopped
- * listening.
+ * loop only touches it between taking it off the queue and posting its
+ * semaphore, which is the loop's last touch, and the waiter never leaves
+ * while the loop holds it, so no reference counts are needed. A waiter that
+ * times out while its job is still queued takes it off the queue itself;
+ * stopping fails every queued job, so that mg_stop(), which joins
+ * CivetWeb's threads, never waits for a loop that has stopped listening.
  *
- * A deferred job (an operation on a device) stays on h->deferred after its
- * loop handler returned; the operation's callback writes the answer and
- * marks it done. A waiter whose time runs out cannot detach the operation
- * itself (that is loop state): it flags the job and wakes the loop, which
- * detaches and releases it; until then the waiter stays, so the callback
- * never writes into a request that is gone.
+ * Costs per request, which bound REST throughput: the queue's lock is held
+ * for a push or for taking the whole queue, the loop is woken (eventfd)
+ * only by the push that finds the queue empty, and each waiter sleeps on a
+ * semaphore of its own, so an answer wakes exactly one thread and no
+ * thread wakes up to take a contended lock.
+ *
+ * A deferred job (an operation on a device) stays on h->deferred, a list
+ * of the loop thread's only, after its loop handler returned; the
+ * operation's callback writes the answer and posts the job. A waiter whose
+ * time runs out cannot detach the operation itself (that is loop state): it
+ * flags the job and wakes the loop, which detaches and releases it; until
+ * then the waiter stays, so the callback never writes into a request that
+ * is gone.
  */
 #include "http/http.h"
 
 #include <errno.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <event2/event.h>
 #include <stdint.h>
 #include <string.h>
@@ -39,19 +48,26 @@ enum { JOB_QUEUED, JOB_RUNNING, JOB_DEFERRED, JOB_DONE, JOB_FAILED, JOB_ABANDONE
 struct lw_http_job {
 	struct lw_http_req *req;
 	lw_http_loop_fn fn;
-	int state;
+	atomic_int state;
+	int in_queue; /* under h->qmu */
 	struct lw_http_job *next;
 	/* deferred: what the loop calls to stop the answer from coming */
 	void (*detach)(struct lw_http *h, void *ctx);
 	void *detach_ctx;
 	uint64_t op_id;
 	int wait_ms;
-	int give_up; /* the waiter stopped waiting: detach */
-	/* Its own: a finished job wakes its one waiter, not every CivetWeb
-	 * thread (a shared one cost more in wake-ups than the requests). */
-	pthread_cond_t cv;
+	struct timespec deferred_at; /* written before state becomes DEFERRED */
+	atomic_int give_up;          /* the waiter stopped waiting: detach */
+	sem_t sem;                   /* posted once, when the job ends */
 	struct lw_http_job *dnext;
 };
+
+/* Loop thread: the job's last state; its waiter may leave at once. */
+static void end_job(struct lw_http_job *j, int state)
+{
+	atomic_store_explicit(&j->state, state, memory_order_release);
+	sem_post(&j->sem);
+}
 
 static void unlink_deferred(struct lw_http *h, struct lw_http_job *j)
 {
@@ -63,21 +79,20 @@ static void unlink_deferred(struct lw_http *h, struct lw_http_job *j)
 		}
 }
 
-/* Loop thread, under h->mu: detaches what waiters gave up on. */
+/* Loop thread: detaches what waiters gave up on. */
 static void reap_deferred(struct lw_http *h)
 {
 	struct lw_http_job **pp = &h->deferred;
 	while (*pp) {
 		struct lw_http_job *j = *pp;
-		if (!j->give_up) {
+		if (!atomic_load(&j->give_up)) {
 			pp = &j->dnext;
 			continue;
 		}
 		*pp = j->dnext;
 		j->dnext = NULL;
 		j->detach(h, j->detach_ctx);
-		j->state = JOB_ABANDONED;
-		pthread_cond_signal(&j->cv);
+		end_job(j, JOB_ABANDONED);
 	}
 }
 
@@ -110,17 +125,13 @@ void lw_http_defer_fn(struct lw_http_req *r, void (*detach)(struct lw_http *h, v
 void lw_http_finish(struct lw_http_req *r)
 {
 	struct lw_http_job *j = r->job;
-	struct lw_http *h = r->h;
 	if (!j)
 		return;
-	pthread_mutex_lock(&h->mu);
 	r->finished = 1;
-	if (j->state == JOB_DEFERRED) {
-		unlink_deferred(h, j);
-		j->state = JOB_DONE;
-		pthread_cond_signal(&j->cv);
+	if (atomic_load(&j->state) == JOB_DEFERRED) {
+		unlink_deferred(r->h, j);
+		end_job(j, JOB_DONE);
 	}
-	pthread_mutex_unlock(&h->mu);
 }
 
 void lw_http_bridge_fail_deferred(struct lw_http *h)
@@ -130,8 +141,7 @@ void lw_http_bridge_fail_deferred(struct lw_http *h)
 		h->deferred = j->dnext;
 		j->dnext = NULL;
 		j->detach(h, j->detach_ctx);
-		j->state = JOB_FAILED;
-		pthread_cond_signal(&j->cv);
+		end_job(j, JOB_FAILED);
 	}
 }
 
@@ -143,27 +153,27 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
-	pthread_mutex_lock(&h->mu);
 	reap_deferred(h);
-	while (h->q_head && !h->stopping) {
-		struct lw_http_job *j = h->q_head;
-		h->q_head = j->next;
-		if (!h->q_head)
-			h->q_tail = NULL;
-		j->state = JOB_RUNNING;
-		pthread_mutex_unlock(&h->mu);
+	pthread_mutex_lock(&h->qmu);
+	struct lw_http_job *list = h->q_head;
+	h->q_head = h->q_tail = NULL;
+	for (struct lw_http_job *j = list; j; j = j->next)
+		j->in_queue = 0;
+	pthread_mutex_unlock(&h->qmu);
+	while (list) {
+		struct lw_http_job *j = list;
+		list = j->next;
+		atomic_store(&j->state, JOB_RUNNING);
 		j->fn(j->req);
-		pthread_mutex_lock(&h->mu);
 		if (j->req->deferred && !j->req->finished) {
-			j->state = JOB_DEFERRED;
+			clock_gettime(CLOCK_MONOTONIC, &j->deferred_at);
+			atomic_store_explicit(&j->state, JOB_DEFERRED, memory_order_release);
 			j->dnext = h->deferred;
 			h->deferred = j;
 		} else {
-			j->state = JOB_DONE;
+			end_job(j, JOB_DONE);
 		}
-		pthread_cond_signal(&j->cv);
 	}
-	pthread_mutex_unlock(&h->mu);
 }
 
 int lw_http_bridge_init(struct lw_http *h)
@@ -175,6 +185,11 @@ int lw_http_bridge_init(struct lw_http *h)
 	pthread_condattr_destroy(&ca);
 	if (rc != 0)
 		return LW_ENOMEM;
+	if (pthread_mutex_init(&h->qmu, NULL) != 0) {
+		pthread_cond_destroy(&h->cv);
+		return LW_ENOMEM;
+	}
+	h->qmu_ok = 1;
 	if (!h->bridge_ms)
 		h->bridge_ms = LW_HTTP_BRIDGE_MS;
 	h->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -188,11 +203,18 @@ int lw_http_bridge_init(struct lw_http *h)
 
 void lw_http_bridge_fail_all(struct lw_http *h)
 {
-	for (struct lw_http_job *j = h->q_head; j; j = j->next) {
-		j->state = JOB_FAILED;
-		pthread_cond_signal(&j->cv);
-	}
+	pthread_mutex_lock(&h->qmu);
+	h->q_closed = 1;
+	struct lw_http_job *list = h->q_head;
 	h->q_head = h->q_tail = NULL;
+	for (struct lw_http_job *j = list; j; j = j->next)
+		j->in_queue = 0;
+	pthread_mutex_unlock(&h->qmu);
+	while (list) {
+		struct lw_http_job *j = list;
+		list = j->next;
+		end_job(j, JOB_FAILED);
+	}
 }
 
 void lw_http_bridge_free(struct lw_http *h)
@@ -204,8 +226,12 @@ void lw_http_bridge_free(struct lw_http *h)
 		close(h->efd);
 	h->efd = -1;
 	pthread_cond_destroy(&h->cv);
+	if (h->qmu_ok)
+		pthread_mutex_destroy(&h->qmu);
+	h->qmu_ok = 0;
 }
 
+/* Under h->qmu. */
 static void unlink_job(struct lw_http *h, struct lw_http_job *j)
 {
 	struct lw_http_job *prev = NULL;
@@ -222,9 +248,8 @@ static void unlink_job(struct lw_http *h, struct lw_http_job *j)
 	}
 }
 
-static void deadline_in(struct timespec *t, int ms)
+static void add_ms(struct timespec *t, int ms)
 {
-	clock_gettime(CLOCK_MONOTONIC, t);
 	t->tv_sec += ms / 1000;
 	t->tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (t->tv_nsec >= 1000000000L) {
@@ -233,70 +258,94 @@ static void deadline_in(struct timespec *t, int ms)
 	}
 }
 
+static void wake_loop(struct lw_http *h)
+{
+	uint64_t one = 1;
+	ssize_t w = write(h->efd, &one, sizeof(one));
+	(void)w; /* a full counter still wakes the loop */
+}
+
 int lw_http_bridge_call(struct lw_http *h, lw_http_loop_fn fn, struct lw_http_req *r)
 {
 	struct lw_http_job j;
 	memset(&j, 0, sizeof(j));
 	j.req = r;
 	j.fn = fn;
-	j.state = JOB_QUEUED;
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	int crc = pthread_cond_init(&j.cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (crc != 0)
+	atomic_init(&j.state, JOB_QUEUED);
+	atomic_init(&j.give_up, 0);
+	if (sem_init(&j.sem, 0, 0) != 0)
 		return LW_ENOMEM;
 	r->job = &j;
 	struct timespec deadline;
-	deadline_in(&deadline, h->bridge_ms > 0 ? h->bridge_ms : LW_HTTP_BRIDGE_MS);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	add_ms(&deadline, h->bridge_ms > 0 ? h->bridge_ms : LW_HTTP_BRIDGE_MS);
 
-	pthread_mutex_lock(&h->mu);
-	if (h->stopping) {
-		pthread_mutex_unlock(&h->mu);
+	pthread_mutex_lock(&h->qmu);
+	if (h->q_closed) {
+		pthread_mutex_unlock(&h->qmu);
 		r->job = NULL;
-		pthread_cond_destroy(&j.cv);
+		sem_destroy(&j.sem);
 		return LW_ECANCELED;
 	}
+	int was_empty = !h->q_head;
 	if (h->q_tail)
 		h->q_tail->next = &j;
 	else
 		h->q_head = &j;
 	h->q_tail = &j;
-	uint64_t one = 1;
-	ssize_t w = write(h->efd, &one, sizeof(one));
-	(void)w; /* a full counter still wakes the loop */
-	int rc = 0, waiting_device = 0;
-	while (j.state != JOB_DONE && j.state != JOB_FAILED && j.state != JOB_ABANDONED) {
-		if (j.state == JOB_DEFERRED && !waiting_device) {
-			/* The loop answered "later": now the device's time counts. */
-			waiting_device = 1;
-			deadline_in(&deadline, j.wait_ms + DEFER_MARGIN_MS);
-		}
-		int t = pthread_cond_timedwait(&j.cv, &h->mu, &deadline);
-		if (t != ETIMEDOUT)
+	j.in_queue = 1;
+	pthread_mutex_unlock(&h->qmu);
+	/* A queue that was not empty has a wake-up on its way: the loop takes
+	 * the whole queue after reading the eventfd. */
+	if (was_empty)
+		wake_loop(h);
+
+	int rc = 0, state;
+	for (;;) {
+		if (sem_clockwait(&j.sem, CLOCK_MONOTONIC, &deadline) == 0)
+			break; /* the loop's last touch: the state is final */
+		if (errno == EINTR)
 			continue;
-		if (j.state == JOB_QUEUED) {
-			unlink_job(h, &j);
-			rc = LW_ETIMEDOUT;
-			atomic_fetch_add(&h->bridge_timeouts, 1);
-			break;
+		state = atomic_load_explicit(&j.state, memory_order_acquire);
+		if (state == JOB_QUEUED) {
+			pthread_mutex_lock(&h->qmu);
+			int mine = j.in_queue;
+			if (mine) {
+				unlink_job(h, &j);
+				j.in_queue = 0;
+			}
+			pthread_mutex_unlock(&h->qmu);
+			if (mine) {
+				rc = LW_ETIMEDOUT;
+				atomic_fetch_add(&h->bridge_timeouts, 1);
+				break;
+			}
+			deadline.tv_sec++; /* the loop took it meanwhile */
+			continue;
 		}
-		if (j.state == JOB_DEFERRED && !j.give_up) {
+		if (state == JOB_DEFERRED && !atomic_load(&j.give_up)) {
+			/* Deferred: the device's time counts, from the deferral. */
+			struct timespec until = j.deferred_at, now;
+			add_ms(&until, j.wait_ms + DEFER_MARGIN_MS);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec < until.tv_sec ||
+			    (now.tv_sec == until.tv_sec && now.tv_nsec < until.tv_nsec)) {
+				deadline = until;
+				continue;
+			}
 			/* Only the loop may detach the operation: ask it, then wait for it. */
-			j.give_up = 1;
-			w = write(h->efd, &one, sizeof(one));
-			(void)w;
+			atomic_store(&j.give_up, 1);
+			wake_loop(h);
 		}
 		/* Running, or a detach asked for: the loop does not block; wait on. */
 		deadline.tv_sec++;
 	}
-	if (!rc && j.state == JOB_FAILED)
+	state = atomic_load_explicit(&j.state, memory_order_acquire);
+	if (!rc && state == JOB_FAILED)
 		rc = LW_ECANCELED;
-	if (!rc && j.state == JOB_ABANDONED)
+	if (!rc && state == JOB_ABANDONED)
 		rc = LW_ETIMEDOUT;
 	r->job = NULL;
-	pthread_mutex_unlock(&h->mu);
-	pthread_cond_destroy(&j.cv);
+	sem_destroy(&j.sem);
 	return rc;
 }

@@ -26,7 +26,6 @@ struct event;
 struct lw_http_job;
 struct lw_sse_conn;
 
-#define LW_HTTP_THREADS 12          /* CivetWeb worker threads */
 #define LW_HTTP_MAX_SSE 8           /* event streams at once: each holds a thread */
 #define LW_HTTP_MAX_BODY (1 << 20)  /* request bodies over this get 413 */
 #define LW_HTTP_BRIDGE_MS 10000     /* how long a request waits for the loop */
@@ -43,8 +42,12 @@ struct lw_http {
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* a request in flight ended: stopping waits for them */
+	/* the bridge's queue (bridge.c): its own lock, held for a push or a take */
+	pthread_mutex_t qmu;
+	int qmu_ok;
 	struct lw_http_job *q_head, *q_tail;
-	struct lw_http_job *deferred; /* jobs whose answer waits for a device */
+	int q_closed;                 /* stopping: no job is taken any more */
+	struct lw_http_job *deferred; /* jobs whose answer waits for a device (loop thread) */
 	int stopping;
 	int efd;
 	struct event *ev;
@@ -169,6 +172,8 @@ void lw_http_me(struct lw_http_req *r);
 void lw_http_users_list(struct lw_http_req *r);
 int lw_http_users_create(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r);
 void lw_http_users_delete(struct lw_http_req *r);
+/* PUT /api/v1/users/{name}/password: answers on the socket itself. */
+int lw_http_users_password(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r);
 void lw_http_tokens_list(struct lw_http_req *r);
 void lw_http_tokens_create(struct lw_http_req *r);
 void lw_http_tokens_delete(struct lw_http_req *r);
@@ -199,8 +204,8 @@ void lw_http_defer_fn(struct lw_http_req *r, void (*detach)(struct lw_http *h, v
                       void *ctx, int wait_ms);
 /* Loop thread: the deferred answer of r is written; wakes its waiter. */
 void lw_http_finish(struct lw_http_req *r);
-/* Loop thread, while stopping (under h->mu): detaches the operations of every
- * deferred job and fails the jobs, whose waiters answer 503. */
+/* Loop thread, while stopping: detaches the operations of every deferred
+ * job and fails the jobs, whose waiters answer 503. */
 void lw_http_bridge_fail_deferred(struct lw_http *h);
 
 /* ---- ops.c: the device-management routes (loop handlers) ---- */
@@ -272,5 +277,8 @@ void lw_http_object_get(struct lw_http_req *r);
 /* ---- server.c ---- */
 /* The headers every response carries (CRLF-terminated lines). */
 extern const char lw_http_security_headers[];
+/* The Connection header of an answer with this status, "keep-alive" or
+ * "close"; CivetWeb closes the connection after it in the second case. */
+const char *lw_http_connection(const struct lw_http *h, struct mg_connection *c, int status);
 
 #endif

@@ -39,6 +39,8 @@ const struct lw_http_route lw_http_routes[] = {
 	{"GET", "/api/v1/users", 0, lw_http_users_list, NULL},
 	{"POST", "/api/v1/users", LW_ROUTE_JSON, NULL, lw_http_users_create},
 	{"DELETE", "/api/v1/users/{}", 0, lw_http_users_delete, NULL},
+	{"PUT", "/api/v1/users/{}/password", LW_ROUTE_VIEWER | LW_ROUTE_JSON, NULL,
+	 lw_http_users_password},
 	{"GET", "/api/v1/tokens", LW_ROUTE_VIEWER, lw_http_tokens_list, NULL},
 	{"POST", "/api/v1/tokens", LW_ROUTE_VIEWER | LW_ROUTE_JSON, lw_http_tokens_create, NULL},
 	{"DELETE", "/api/v1/tokens/{}", LW_ROUTE_VIEWER, lw_http_tokens_delete, NULL},

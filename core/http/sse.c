@@ -176,6 +176,8 @@ int lw_http_sse_stream(struct lw_http *h, struct mg_connection *mc, struct lw_ht
 	lw_log(LW_LOG_INFO, "http: event stream opened by %s%s%s", ri->remote_addr,
 	       c->ep[0] ? " for endpoint " : "", c->ep);
 	atomic_fetch_add(&h->responses[2], 1);
+	/* A stream ends with its connection (it has no length). */
+	mg_disable_connection_keep_alive(mc);
 	int ok = mg_printf(mc,
 	                   "HTTP/1.1 200 OK\r\n"
 	                   "Content-Type: text/event-stream; charset=utf-8\r\n"

@@ -110,8 +110,9 @@ int lw_http_static(struct lw_http *h, struct mg_connection *c, const char *metho
 	          "Content-Type: %s\r\n"
 	          "Content-Length: %zu\r\n"
 	          "%s"
-	          "Connection: close\r\n\r\n",
-	          ctype_of(file), len, lw_http_security_headers);
+	          "Connection: %s\r\n\r\n",
+	          ctype_of(file), len, lw_http_security_headers,
+	          lw_http_connection(h, c, 200));
 	if (len && strcmp(method, "HEAD") != 0)
 		mg_write(c, buf, len);
 	free(buf);

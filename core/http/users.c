@@ -436,6 +436,8 @@ void lw_http_me(struct lw_http_req *r)
 
 /* ---- /api/v1/users (admins) ---- */
 
+static void audit(struct lw_http_req *r, const char *action, json_t *detail);
+
 void lw_http_users_list(struct lw_http_req *r)
 {
 	struct lw_http_auth *a = auth_of(r);
@@ -470,9 +472,12 @@ static void users_create_finish(struct lw_http_req *r)
 			                    "cannot add the user: %s", lw_strerror(rc));
 		return;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		lw_log(LW_LOG_INFO, "http: %s added the user %s (%s)", r->user, name,
 		       lw_role_name(role));
+		audit(r, "user-add", json_pack("{s:s, s:s}", "user", name, "role",
+		                               lw_role_name(role)));
+	}
 	pending_wait(r, p, rc);
 }
 
@@ -533,8 +538,144 @@ void lw_http_users_delete(struct lw_http_req *r)
 	if (rc == 0) {
 		lw_sessions_revoke_owner(&a->sessions, name);
 		lw_log(LW_LOG_INFO, "http: %s removed the user %s", r->user, name);
+		audit(r, "user-delete", json_pack("{s:s}", "user", name));
 	}
 	pending_wait(r, p, rc);
+}
+
+/* ---- PUT /api/v1/users/{name}/password ---- */
+
+static void audit_lost(void *arg, int status)
+{
+	(void)arg;
+	if (status)
+		lw_log(LW_LOG_ERROR, "http: the store failed to keep an audit entry: %s",
+		       lw_strerror(status));
+}
+
+/* Loop thread: an entry of the store's audit log for a change of users. */
+static void audit(struct lw_http_req *r, const char *action, json_t *detail)
+{
+	const struct lw_storage_service *s = r->h->d->storage;
+	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	json_decref(detail);
+	if (s && s->store.ops) {
+		struct lw_st_audit e = {.time = (double)time(NULL), .actor = r->user,
+		                        .action = action, .detail = text};
+		int rc = s->store.ops->audit_append(s->store.be, &e, audit_lost, NULL);
+		if (rc)
+			audit_lost(NULL, rc);
+	}
+	free(text);
+}
+
+/* Loop thread: keeps the hash that lw_http_users_password made, then ends
+ * the user's other login sessions (all of them when an admin reset it). */
+static void users_password_finish(struct lw_http_req *r)
+{
+	struct lw_http_auth *a = auth_of(r);
+	if (!a)
+		return;
+	const char *name = r->params[0];
+	const char *hash = json_string_value(json_object_get(r->body, "_hash"));
+	int self = strcmp(name, r->user) == 0;
+	struct pending *p = pending_new(r, 204, NULL);
+	if (!p)
+		return;
+	int rc = lw_users_set_password(&a->users, name, hash, pending_done, p);
+	if (rc == LW_ENOENT || rc == LW_EINVAL || rc == LW_ENOMEM) {
+		free(p);
+		if (rc == LW_ENOENT)
+			lw_http_reply_error(r, 404, "not-found", "no user \"%s\"", name);
+		else
+			lw_http_reply_error(r, 500, "internal", "cannot set the password: %s",
+			                    lw_strerror(rc));
+		return;
+	}
+	if (rc == 0) {
+		/* Whoever held the old password loses what it opened; the caller
+		 * keeps the session it used to change its own. */
+		size_t ended = lw_sessions_end_logins(&a->sessions, name, self ? r->token_id : NULL);
+		lw_log(LW_LOG_INFO, "http: %s %s the password of %s (%zu other session%s ended)",
+		       r->user, self ? "changed" : "reset", name, ended, ended == 1 ? "" : "s");
+		audit(r, "password", json_pack("{s:s, s:s, s:I}", "user", name, "change",
+		                               self ? "own" : "reset", "sessionsEnded",
+		                               (json_int_t)ended));
+	}
+	pending_wait(r, p, rc);
+}
+
+int lw_http_users_password(struct lw_http *h, struct mg_connection *c, struct lw_http_req *r)
+{
+	struct lw_http_auth *a = auth_of(r);
+	if (!a)
+		return 0;
+	const char *name = r->params[0];
+	int self = strcmp(name, r->user) == 0;
+	/* Another's password is the admins' business (LW_ROUTE_VIEWER lets
+	 * everyone in for their own). */
+	if (!self && r->role != LW_ROLE_ADMIN) {
+		lw_http_reply_error(r, 403, "forbidden",
+		                    "only an admin may set another user's password");
+		return 0;
+	}
+	struct lw_user u;
+	if (!lw_user_name_valid(name) || lw_users_get(&a->users, name, &u) != 0) {
+		lw_http_reply_error(r, 404, "not-found", "no user \"%s\"", name);
+		return 0;
+	}
+	const char *pw = json_string_value(json_object_get(r->body, "password"));
+	const char *old = json_string_value(json_object_get(r->body, "oldPassword"));
+	if (!pw || strlen(pw) < LW_PASSWORD_MIN || strlen(pw) > LW_PASSWORD_MAX) {
+		gnutls_memset(u.hash, 0, sizeof(u.hash));
+		lw_http_reply_error(r, 400, "bad-request",
+		                    "the new \"password\" must be %d to %d bytes long",
+		                    LW_PASSWORD_MIN, LW_PASSWORD_MAX);
+		return 0;
+	}
+	if (self) {
+		/* A session left open must not be enough to take the account:
+		 * one's own change needs the old password, guessed no faster than
+		 * at the login (the same throttle). */
+		const struct mg_request_info *ri = mg_get_request_info(c);
+		const char *addr = ri->remote_addr;
+		time_t now = time(NULL);
+		int wait = throttled(a, addr, now);
+		if (wait > 0) {
+			gnutls_memset(u.hash, 0, sizeof(u.hash));
+			snprintf(r->hdrs, sizeof(r->hdrs), "Retry-After: %d\r\n", wait);
+			lw_http_reply_error(r, 429, "too-many-requests",
+			                    "too many wrong passwords from %s: try again in %d s", addr,
+			                    wait);
+			return 0;
+		}
+		if (!old) {
+			gnutls_memset(u.hash, 0, sizeof(u.hash));
+			lw_http_reply_error(r, 400, "bad-request",
+			                    "changing one's own password needs \"oldPassword\"");
+			return 0;
+		}
+		int ok = lw_password_verify(old, u.hash);
+		gnutls_memset(u.hash, 0, sizeof(u.hash));
+		if (!ok) {
+			login_failed(a, addr, now);
+			lw_log(LW_LOG_WARN, "http: %s gave a wrong old password from %s", name, addr);
+			lw_http_reply_error(r, 403, "forbidden", "the old password is wrong");
+			return 0;
+		}
+	}
+	gnutls_memset(u.hash, 0, sizeof(u.hash));
+	char hash[LW_PASSWORD_HASH_MAX];
+	int rc = lw_password_hash(pw, hash, sizeof(hash));
+	if (rc == 0 && json_object_set_new(r->body, "_hash", json_string(hash)) != 0)
+		rc = LW_ENOMEM;
+	gnutls_memset(hash, 0, sizeof(hash));
+	if (rc) {
+		lw_http_reply_error(r, 500, "internal", "cannot hash the password");
+		return 0;
+	}
+	bridged(h, users_password_finish, r);
+	return 0;
 }
 
 /* ---- /api/v1/tokens ---- */

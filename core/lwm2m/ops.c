@@ -236,6 +236,13 @@ static char *result_fields(void *ctx)
 	return s;
 }
 
+const struct lw_op_result *lw_ops_event_result(const struct lw_event *ev)
+{
+	if (ev->kind != LW_EVENT_OPERATION || ev->make_fields != result_fields)
+		return NULL;
+	return ev->make_ctx;
+}
+
 static void publish(struct lw_operations *o, const struct lw_op_result *r)
 {
 	if (o->events)

@@ -64,6 +64,9 @@ enum lw_op_kind {
 
 /* "read", "write", "write-update", ... (event and log names). */
 const char *lw_op_kind_name(int kind);
+/* The result an operation event was published for; NULL for another event. */
+struct lw_event;
+const struct lw_op_result *lw_ops_event_result(const struct lw_event *ev);
 
 /* Write-Attributes: bit i of set gives attribute i its value, bit i of
  * clear sends it bare ("pmin", which removes it on the client). */

@@ -234,6 +234,31 @@ void lw_sessions_revoke_owner(struct lw_sessions *ss, const char *owner)
 	}
 }
 
+struct login_of {
+	const char *owner, *keep;
+};
+
+static int login_of(const struct lw_token *t, const void *ctx)
+{
+	const struct login_of *w = ctx;
+	return t->kind == LW_TOKEN_SESSION && strcmp(t->owner, w->owner) == 0 &&
+	       !(w->keep && strcmp(t->id, w->keep) == 0);
+}
+
+size_t lw_sessions_end_logins(struct lw_sessions *ss, const char *owner, const char *keep)
+{
+	struct login_of w = {owner, keep && *keep ? keep : NULL};
+	struct lw_token *t;
+	size_t n = 0;
+	while ((t = unlink_if(ss, login_of, &w))) {
+		if (ss->st)
+			store_del(ss, t, NULL, NULL);
+		free(t);
+		n++;
+	}
+	return n;
+}
+
 static int expired_at(const struct lw_token *t, const void *ctx)
 {
 	return expired(t, *(const double *)ctx);

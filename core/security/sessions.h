@@ -88,4 +88,11 @@ int lw_sessions_get(struct lw_sessions *ss, const char *id, struct lw_token *out
  * their secrets: [{"id", "name", "owner", "role", "created", "expires"}]. */
 json_t *lw_sessions_json(struct lw_sessions *ss, const char *owner);
 
+/*
+ * Loop thread: ends the login sessions of owner except the one of id keep (NULL: all of them), after a password change;
+ * API tokens stay, as they are credentials of their own, listed and revoked
+ * one by one. The store forgets them in the background. How many ended.
+ */
+size_t lw_sessions_end_logins(struct lw_sessions *ss, const char *owner, const char *keep);
+
 #endif

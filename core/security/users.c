@@ -211,6 +211,41 @@ int lw_users_add(struct lw_users *us, const char *name, int role, const char *ha
 	return rc;
 }
 
+int lw_users_set_password(struct lw_users *us, const char *name, const char *hash,
+                          void (*done)(void *arg, int status), void *arg)
+{
+	if (!name || !hash || strlen(hash) >= LW_PASSWORD_HASH_MAX)
+		return LW_EINVAL;
+	pthread_mutex_lock(&us->mu);
+	struct lw_user *u = *slot_of(us, name);
+	if (!u || strcmp(u->name, name) != 0) {
+		pthread_mutex_unlock(&us->mu);
+		return LW_ENOENT;
+	}
+	/* The document first: out of memory must leave the old password in force. */
+	struct lw_user next = *u;
+	snprintf(next.hash, sizeof(next.hash), "%s", hash);
+	char *doc = us->st ? doc_of(&next) : NULL;
+	gnutls_memset(&next, 0, sizeof(next));
+	if (us->st && !doc) {
+		pthread_mutex_unlock(&us->mu);
+		return LW_ENOMEM;
+	}
+	/* The old hash goes at once: a login racing with this sees one or the other. */
+	gnutls_memset(u->hash, 0, sizeof(u->hash));
+	snprintf(u->hash, sizeof(u->hash), "%s", hash);
+	pthread_mutex_unlock(&us->mu);
+	if (!us->st) {
+		if (done)
+			done(arg, 0);
+		return 0;
+	}
+	int rc = us->st->ops->doc_put(us->st->be, LW_ST_USERS, name, NULL, doc, strlen(doc), done,
+	                              arg);
+	free(doc);
+	return rc;
+}
+
 int lw_users_del(struct lw_users *us, const char *name, void (*done)(void *arg, int status),
                  void *arg)
 {

@@ -84,4 +84,12 @@ int lw_users_del(struct lw_users *us, const char *name, void (*done)(void *arg, 
 /* [{"name", "role", "created"}] in name order, never the password's hash. */
 json_t *lw_users_json(struct lw_users *us);
 
+/*
+ * Loop thread: gives name the password already hashed; done(arg, status) runs once the store made it durable (at once
+ * without a store). 0 (done will run), LW_ENOENT, LW_EINVAL, LW_ENOMEM or
+ * the store's refusal.
+ */
+int lw_users_set_password(struct lw_users *us, const char *name, const char *hash,
+                          void (*done)(void *arg, int status), void *arg);
+
 #endif

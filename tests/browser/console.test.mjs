@@ -124,13 +124,16 @@ plugin = sqlite
 		page.setDefaultTimeout(8000);
 		page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
 		page.on('response', (r) => {
-			if (r.status() >= 400 && !(r.status() === 401 && /\/api\/v1\/(login|clients\?limit=1)$/.test(r.url())))
+			// Expected: the wrong password and token, and the wrong old
+			// password of a change.
+			if (r.status() >= 400 && !(r.status() === 401 && /\/api\/v1\/(login|clients\?limit=1)$/.test(r.url()))
+				&& !(r.status() === 403 && /\/api\/v1\/users\/pat\/password$/.test(r.url())))
 				errors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
 		});
 		page.on('console', (m) => {
 			// 401 on the wrong password is expected; a CSP violation or a
 			// script error is not.
-			if (m.type() === 'error' && !/401|404/.test(m.text()))
+			if (m.type() === 'error' && !/401|403|404/.test(m.text()))
 				errors.push(`console: ${m.text()}`);
 		});
 		const shot = (name) => page.screenshot({ path: path.join(ART, `${name}.png`), fullPage: true });
@@ -250,6 +253,34 @@ plugin = sqlite
 		await page.waitForSelector('[data-ready="#/bootstrap"]');
 		await shot('07-bootstrap');
 
+		// Users (admins): add one, reset its password, delete another.
+		if (loginExists && pw) {
+			check(await page.isVisible('#nav-users'), 'an admin sees the Users page in the menu');
+			await page.click('#nav-users');
+			await page.waitForSelector('[data-ready="#/users"]');
+			for (const [n, r] of [['pat', 'operator'], ['gone', 'viewer']]) {
+				await page.fill('#user-name', n);
+				await page.fill('#user-password', `${n}-first-password`);
+				await page.selectOption('#user-role', r);
+				await page.click('#user-submit');
+				await page.waitForSelector(`#user-rows tr[data-user="${n}"]`);
+			}
+			check((await page.textContent('#user-rows tr[data-user="pat"]')).includes('operator'), 'the Users page added pat (operator)');
+			await page.click('#user-rows tr[data-user="pat"] button.reset');
+			await page.fill('#reset-pat-new', 'pat-reset-password');
+			await page.fill('#reset-pat-again', 'pat-reset-password');
+			await page.click('#reset-pat-submit');
+			await until('the reset message', async () => /reset/.test(await page.textContent('#reset-pat-msg')));
+			check(true, 'an admin reset the password of pat');
+			await shot('08-users');
+			page.once('dialog', (d) => d.accept());
+			await page.click('#user-rows tr[data-user="gone"] button.danger');
+			await until('the user gone', async () => !(await page.$('#user-rows tr[data-user="gone"]')));
+			check(true, 'an admin deleted a user');
+			const gone = await fetch(`${base}/api/v1/login`, { method: 'POST', body: JSON.stringify({ name: 'pat', password: 'pat-first-password' }) });
+			check(gone.status === 401, 'the old password of pat no longer logs in');
+		}
+
 		// Log out
 		const sessionToken = await page.evaluate(() => sessionStorage.getItem('lwm2md.token'));
 		await page.click('#logout');
@@ -281,7 +312,49 @@ plugin = sqlite
 			await until('manufacturer as viewer', async () => (await page.textContent('#val-_3_0_0')) === 'lwm2md');
 			check(!(await page.isVisible('#write-_1_0_1')) && !(await page.isVisible('#exec-_1_0_8')),
 				'a viewer reads /3/0 but sees no Write or Execute');
-			await shot('08-device-viewer');
+			check(!(await page.isVisible('#nav-users')), 'a viewer has no Users page in the menu');
+			await shot('09-device-viewer');
+			await page.click('#logout');
+			await page.waitForSelector('#login-form');
+
+			// pat changes its own password from the account page; its
+			// other session ends, the one it used stays.
+			const other = await (await fetch(`${base}/api/v1/login`, { method: 'POST',
+				body: JSON.stringify({ name: 'pat', password: 'pat-reset-password' }) })).json();
+			await page.fill('#login-name', 'pat');
+			await page.fill('#login-password', 'pat-reset-password');
+			await page.click('#login-submit');
+			await page.waitForSelector('[data-ready="#/fleet"]');
+			await page.click('#who');
+			await page.waitForSelector('[data-ready="#/account"]');
+			check((await page.textContent('#me-name')) === 'pat', 'the account page shows pat');
+			await page.fill('#pw-old', 'not-my-password');
+			await page.fill('#pw-new', 'pat-own-password');
+			await page.fill('#pw-again', 'pat-own-password');
+			await page.click('#pw-submit');
+			await until('the refusal', async () => /wrong/.test(await page.textContent('#pw-msg')));
+			check(true, 'a wrong current password is refused');
+			await page.fill('#pw-old', 'pat-reset-password');
+			await page.fill('#pw-new', 'pat-own-password');
+			await page.fill('#pw-again', 'pat-own-password2');
+			await page.click('#pw-submit');
+			await until('the mismatch', async () => /differ/.test(await page.textContent('#pw-msg')));
+			await page.fill('#pw-again', 'pat-own-password');
+			await page.click('#pw-submit');
+			await until('the change', async () => /changed/.test(await page.textContent('#pw-msg')));
+			await shot('10-account');
+			const meOther = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${other.token}` } });
+			check(meOther.status === 401, 'the change ended the other session of pat');
+			await page.click('#nav a[href="#/devices"]');
+			await page.waitForSelector('#dev-rows a');
+			check(true, 'the session that changed it goes on');
+			await page.click('#logout');
+			await page.waitForSelector('#login-form');
+			await page.fill('#login-name', 'pat');
+			await page.fill('#login-password', 'pat-own-password');
+			await page.click('#login-submit');
+			await page.waitForSelector('[data-ready="#/fleet"]');
+			check(true, 'pat logs in with the new password');
 			await page.click('#logout');
 			await page.waitForSelector('#login-form');
 		}

@@ -4,6 +4,10 @@
 TESTS += tests/browser/run.sh
 EXTRA_DIST += tests/browser/run.sh tests/browser/console.test.mjs \
 	tests/browser/package.json tests/browser/package-lock.json
+# The console with 2,000 devices (bench/console/run --quick: counts and rows).
+TESTS += tests/browser/fleet.sh
+EXTRA_DIST += tests/browser/fleet.sh bench/console/run bench/console/measure.mjs \
+	bench/console/README.md
 CLEANFILES += tests/browser/artifacts/*.png
 
 # What the console needs from the daemon, over raw HTTP (runs everywhere).

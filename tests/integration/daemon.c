@@ -397,6 +397,8 @@ int lwd_write_config(struct lwd *d, int port, const char *extra)
 	         "port = %d\n"
 	         "[http]\n"
 	         "port = 0\n"
+	         /* tests read the events it writes to state_dir/events.jsonl */
+	         "[example-eventlog]\n"
 	         "%s",
 	         d->state, lw_builddir(), port, extra ? extra : "");
 	d->port = port;

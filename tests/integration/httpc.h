@@ -1,8 +1,9 @@
 /*
  * tests/integration/httpc.h: a tiny raw-socket HTTP/1.1 client for the
  * integration tests of the REST API. Raw sockets rather than a library, so
- * that the tests see exactly the bytes the daemon writes. The daemon closes
- * after each answer (no keep-alive), so one request is one connection.
+ * that the tests see exactly the bytes the daemon writes. An answer ends by
+ * its Content-Length; httpc_request() then closes, so one request is one
+ * connection (test_http.c checks keep-alive with raw sends).
  */
 #ifndef LW_TEST_INTEGRATION_HTTPC_H
 #define LW_TEST_INTEGRATION_HTTPC_H

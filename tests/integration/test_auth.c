@@ -350,6 +350,134 @@ Test(auth, users_and_tokens_survive_a_restart)
 	free(o);
 }
 
+/* PUT /api/v1/users/NAME/password as token: the answer in r. */
+static void set_password(struct httpc_resp *r, const char *token, const char *name,
+                         const char *pw, const char *old)
+{
+	char target[200], body[600];
+	snprintf(target, sizeof(target), "/api/v1/users/%s/password", name);
+	if (old)
+		snprintf(body, sizeof(body), "{\"password\": \"%s\", \"oldPassword\": \"%s\"}",
+		         pw, old);
+	else
+		snprintf(body, sizeof(body), "{\"password\": \"%s\"}", pw);
+	req(r, token, "PUT", target, body);
+}
+
+Test(auth, password_change_and_reset)
+{
+	start_daemon();
+	add_user("otto", "operator-pass", "operator");
+	add_user("vera", "viewer-pass", "viewer");
+	char *o1 = login_ok("otto", "operator-pass");
+	char *o2 = login_ok("otto", "operator-pass");
+	char *v = login_ok("vera", "viewer-pass");
+	struct httpc_resp r;
+	req(&r, o1, "POST", "/api/v1/tokens", "{\"name\": \"cron\"}");
+	json_t *j = expect_json(&r, 201);
+	char *api = strdup(str(j, "token"));
+	json_decref(j);
+	char *none = NULL;
+
+	/* Refused: no or a wrong old password, a short new one, another's. */
+	set_password(&r, o1, "otto", "operator-pass-2", NULL);
+	expect_error(&r, 400, "bad-request");
+	set_password(&r, o1, "otto", "operator-pass-2", "not-the-old-one");
+	expect_error(&r, 403, "forbidden");
+	cr_expect(strstr(r.body, "old password"), "%s", r.body);
+	set_password(&r, o1, "otto", "short", "operator-pass");
+	expect_error(&r, 400, "bad-request");
+	cr_expect(strstr(r.body, "8 to 256"), "no clear message: %s", r.body);
+	set_password(&r, v, "otto", "taken-over-1", NULL);
+	expect_error(&r, 403, "forbidden");
+	set_password(&r, v, "otto", "taken-over-1", "operator-pass");
+	expect_error(&r, 403, "forbidden");
+	set_password(&r, o1, "vera", "taken-over-1", "viewer-pass");
+	expect_error(&r, 403, "forbidden");
+	set_password(&r, NULL, "otto", "taken-over-1", "operator-pass");
+	expect_error(&r, 401, "unauthorized");
+	/* (A third session, which the change below ends too.) */
+	cr_expect_eq(login(&r, "otto", "operator-pass", &none), 200, "%s", r.body);
+	free(none);
+	none = NULL;
+
+	/* One's own change: the new password logs in, the old one no longer
+	 * does, the session used stays, the user's other sessions end, API
+	 * tokens stay. */
+	set_password(&r, o1, "otto", "operator-pass-2", "operator-pass");
+	cr_expect_eq(r.status, 204, "%s", r.body);
+	req(&r, o1, "GET", "/api/v1/me", NULL);
+	cr_expect_eq(r.status, 200, "the caller's session ended: %s", r.body);
+	req(&r, o2, "GET", "/api/v1/me", NULL);
+	expect_error(&r, 401, "unauthorized");
+	req(&r, api, "GET", "/api/v1/me", NULL);
+	cr_expect_eq(r.status, 200, "the API token ended: %s", r.body);
+	req(&r, v, "GET", "/api/v1/me", NULL);
+	cr_expect_eq(r.status, 200, "another user's session ended: %s", r.body);
+	cr_expect_eq(login(&r, "otto", "operator-pass", &none), 401);
+	char *o3 = login_ok("otto", "operator-pass-2");
+
+	/* An admin resets it without the old one; every session of otto ends. */
+	char *adm = logged_password();
+	char *a = login_ok("admin", adm);
+	set_password(&r, a, "otto", "x", NULL);
+	expect_error(&r, 400, "bad-request");
+	set_password(&r, a, "nobody", "reset-pass-3", NULL);
+	expect_error(&r, 404, "not-found");
+	set_password(&r, a, "otto", "reset-pass-3", NULL);
+	cr_expect_eq(r.status, 204, "%s", r.body);
+	req(&r, o1, "GET", "/api/v1/me", NULL);
+	expect_error(&r, 401, "unauthorized");
+	req(&r, o3, "GET", "/api/v1/me", NULL);
+	expect_error(&r, 401, "unauthorized");
+	req(&r, a, "GET", "/api/v1/me", NULL);
+	cr_expect_eq(r.status, 200, "the admin's session ended: %s", r.body);
+	cr_expect_eq(login(&r, "otto", "operator-pass-2", &none), 401);
+	free(login_ok("otto", "reset-pass-3"));
+	/* The configured admin token may reset too; an admin changing its own
+	 * needs its old one like everyone. */
+	http(&r, "PUT", "/api/v1/users/vera/password", "{\"password\": \"viewer-pass-4\"}");
+	cr_expect_eq(r.status, 204, "%s", r.body);
+	set_password(&r, a, "admin", "admin-pass-5", NULL);
+	expect_error(&r, 400, "bad-request");
+
+	/* Logged without the passwords; kept in the store, audited. */
+	cr_assert_eq(lw_wait_for_text(d.err, "reset the password of vera", 5000), 0);
+	char *log = lw_slurp(d.err);
+	cr_expect(strstr(log, "otto changed the password of otto (2 other sessions ended)"), "%s",
+	          log);
+	cr_expect(strstr(log, "reset the password of otto (2 other sessions ended)"), "%s", log);
+	cr_expect(!strstr(log, "operator-pass-2") && !strstr(log, "reset-pass-3"),
+	          "a password in the log");
+	free(log);
+	cr_assert_eq(lwd_stop(&d), 0);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s/lwm2md.db \"SELECT actor || ' ' || detail FROM audit WHERE "
+	         "action = 'password' ORDER BY seq\"",
+	         d.state);
+	const char *sh[] = {"sh", "-c", cmd, NULL};
+	char *out = NULL;
+	cr_assert_eq(lw_run(sh, 10000, &out, NULL), 0, "%s", out ? out : "");
+	cr_expect(strstr(out, "otto {\"user\":\"otto\",\"change\":\"own\",\"sessionsEnded\":2}"),
+	          "%s", out);
+	cr_expect(strstr(out, "admin {\"user\":\"otto\",\"change\":\"reset\",\"sessionsEnded\":2}"),
+	          "%s", out);
+	cr_expect(strstr(out, "@admin-token {\"user\":\"vera\""), "%s", out);
+	free(out);
+	start_daemon();
+	free(login_ok("otto", "reset-pass-3"));
+	free(login_ok("vera", "viewer-pass-4"));
+	cr_expect_eq(login(&r, "vera", "viewer-pass", &none), 401);
+	free(adm);
+	free(a);
+	free(o1);
+	free(o2);
+	free(o3);
+	free(v);
+	free(api);
+}
+
 /* certtool makes a key and a self-signed certificate into dir; 0 or -1. */
 static int make_cert(const char *dir, const char *name)
 {

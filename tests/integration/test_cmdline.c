@@ -246,3 +246,41 @@ Test(cmdline, udp_port_in_use_by_another_lwm2md)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "first daemon: status 0x%x",
 	          status);
 }
+
+/* Runs a daemon on conf text (HEAD's two %s, then a CoAP port) until it
+ * answers a ping, stops it, and says whether state_dir/events.jsonl exists. */
+static int eventlog_written(const char *text)
+{
+	int port = lw_free_udp_port();
+	cr_assert_gt(port, 0);
+	char full[8192];
+	snprintf(full, sizeof(full), text, d.state, lw_builddir(), port);
+	cr_assert_eq(lw_write_file(d.conf, full), 0);
+	char bin[1024];
+	lw_build_path(bin, sizeof(bin), "lwm2md");
+	const char *argv[] = {bin, "-f", "-c", d.conf, NULL};
+	pid_t pid = lw_spawn(argv, d.out, d.err);
+	cr_assert_gt(pid, 0);
+	int up = 0;
+	for (int i = 0; i < 100 && !up; i++)
+		up = lw_coap_ping(port, 100) == 0;
+	lw_stop_child(pid, 10000);
+	cr_assert(up, "lwm2md did not answer on port %d", port);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/events.jsonl", d.state);
+	return access(path, F_OK) == 0;
+}
+
+#define RUN_HEAD \
+	"[server]\nstate_dir = %s\nplugin_dir = %s/stage/plugins\n" \
+	"[coap]\nbind = 127.0.0.1\nport = %d\n[http]\nport = 0\n[storage]\nplugin = none\n"
+
+Test(cmdline, example_plugins_only_when_asked)
+{
+	/* Every plugin of plugin_dir is loaded, but not the example that would
+	 * write every event to a file nobody asked for... */
+	cr_expect_not(eventlog_written(RUN_HEAD), "example-eventlog ran without its section");
+	/* ...until the config gives it its section. */
+	cr_expect(eventlog_written(RUN_HEAD "[example-eventlog]\n"),
+	          "example-eventlog did not run with its section");
+}

@@ -422,3 +422,69 @@ Test(http, taken_port_exits_1)
 	cr_expect(err && strstr(err, want), "no \"%s\" in:\n%s", want, err ? err : "");
 	free(err);
 }
+
+/* Sends a GET of target on fd and reads its whole answer (Content-Length). */
+static void get_on(int fd, const char *target, const char *extra, char *buf, size_t cap)
+{
+	char req[512];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", target,
+	                 extra ? extra : "");
+	cr_assert_eq(httpc_send_all(fd, req, (size_t)n), 0);
+	size_t len = 0;
+	buf[0] = '\0';
+	cr_assert_eq(httpc_read_until(fd, buf, cap, &len, "\r\n\r\n", 3000), 0, "no answer");
+	const char *cl = strstr(buf, "\r\nContent-Length: ");
+	cr_assert(cl, "%s", buf);
+	size_t want = strtoul(cl + 18, NULL, 10);
+	size_t head = (size_t)(strstr(buf, "\r\n\r\n") + 4 - buf);
+	while (len < head + want) {
+		size_t before = len;
+		httpc_read_until(fd, buf, cap, &len, "\x01", 200);
+		cr_assert_gt(len, before, "the body stopped short: %s", buf);
+	}
+}
+
+Test(http, keep_alive)
+{
+	start(TOKEN);
+	static char buf[16384];
+	/* Two requests on one connection, both answered, the first saying so. */
+	int fd = httpc_connect(http_port);
+	cr_assert_geq(fd, 0);
+	get_on(fd, "/api/v1/health", NULL, buf, sizeof(buf));
+	cr_expect(strstr(buf, "HTTP/1.1 200 ") && strstr(buf, "\r\nConnection: keep-alive\r\n"),
+	          "%s", buf);
+	get_on(fd, "/api/v1/clients", "Authorization: Bearer " TOKEN "\r\n", buf, sizeof(buf));
+	cr_expect(strstr(buf, "HTTP/1.1 200 "), "second request on the connection: %s", buf);
+	/* A request that asks for close gets it, and the connection ends. */
+	get_on(fd, "/api/v1/health", "Connection: close\r\n", buf, sizeof(buf));
+	cr_expect(strstr(buf, "\r\nConnection: close\r\n"), "%s", buf);
+	size_t len = 0;
+	cr_expect_eq(httpc_read_until(fd, buf, sizeof(buf), &len, NULL, 2000), 0, "not closed");
+	close(fd);
+	/* A 401 closes as well (CivetWeb does after it). */
+	fd = httpc_connect(http_port);
+	cr_assert_geq(fd, 0);
+	get_on(fd, "/api/v1/clients", NULL, buf, sizeof(buf));
+	cr_expect(strstr(buf, "HTTP/1.1 401 ") && strstr(buf, "\r\nConnection: close\r\n"), "%s",
+	          buf);
+	len = 0;
+	cr_expect_eq(httpc_read_until(fd, buf, sizeof(buf), &len, NULL, 2000), 0, "not closed");
+	close(fd);
+	cr_expect_eq(WEXITSTATUS(lwd_stop(&d)), 0);
+
+	/* keep_alive_ms = 0: one answer per connection. */
+	char extra[256];
+	http_port = httpc_free_port();
+	snprintf(extra, sizeof(extra), "[http]\nbind = 127.0.0.1\nport = %d\nkeep_alive_ms = 0\n",
+	         http_port);
+	struct lwd_opts o = {.extra_conf = extra};
+	cr_assert_eq(lwd_start(&d, &o), 0);
+	fd = httpc_connect(http_port);
+	cr_assert_geq(fd, 0);
+	get_on(fd, "/api/v1/health", NULL, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\r\nConnection: close\r\n"), "%s", buf);
+	len = 0;
+	cr_expect_eq(httpc_read_until(fd, buf, sizeof(buf), &len, NULL, 2000), 0, "not closed");
+	close(fd);
+}

@@ -117,6 +117,14 @@ Test(observe, first_answer_then_notifications)
 	cr_assert_eq(oh_count_events(LW_EVENT_NOTIFICATION), 2);
 	assert_has(oh_event_of(LW_EVENT_NOTIFICATION, 1)->json, "\"value\":22.25");
 
+	/* The same NON again (a network duplicate: same message id and number):
+	 * the engine keeps no copy of NON responses, the Observe number tells;
+	 * no second event, and no RST that would end the observation. */
+	oh_notify(OH_PORT_A, &req, 0, 0x7002, 7, LW_CF_SENML_JSON, pl, n);
+	cr_assert_eq(oh_n_sent, sent, "a duplicate NON notification gets no answer");
+	cr_assert_eq(oh_count_events(LW_EVENT_NOTIFICATION), 2);
+	cr_assert_eq(lw_observe_count(c), 1);
+
 	/* One that arrives late (older number): dropped, yet ACKed. */
 	n = temp_payload("/3303/0/5700", 99.0, pl, sizeof(pl));
 	oh_notify(OH_PORT_A, &req, 1, 0x7003, 6, LW_CF_SENML_JSON, pl, n);
