@@ -1054,8 +1054,9 @@ static void send_first(struct lwc_client *c, enum req_kind kind)
 /*
  * Opens the session to the account in use and sends the first request
  * (Register or Bootstrap-Request) as soon as it can: at once on plain
- * CoAP, once the handshake is done on DTLS. libcoap would queue the
- * request during the handshake, but keeps such a queue past a handshake
+ * CoAP, once the handshake is done on DTLS, and once the connection is up
+ * and the CSMs exchanged (RFC 8323 5.3) on TCP and TLS. libcoap would queue
+ * the request during the handshake, but keeps such a queue past a handshake
  * that fails on an ICMP error (a leak in 4.3.1); and a request that waits
  * for no handshake is one less thing to retransmit.
  */
@@ -1067,7 +1068,7 @@ void lwc_connect(struct lwc_client *c, enum req_kind kind)
 		return;
 	}
 	c->st = kind == REQ_BOOTSTRAP ? BS_PENDING : REG_PENDING;
-	if (coap_session_get_proto(c->session) != COAP_PROTO_DTLS) {
+	if (coap_session_get_proto(c->session) == COAP_PROTO_UDP) {
 		send_first(c, kind);
 		return;
 	}
@@ -1086,8 +1087,11 @@ static void connect_tick(struct lwc_client *c, double now)
 		send_first(c, kind);
 	} else if (now >= c->connect_deadline) {
 		c->connecting = 0;
-		lwc_log("DTLS handshake with %s timed out", c->acct.uri);
-		lwc_fail(c, "DTLS handshake timed out");
+		char why[48];
+		snprintf(why, sizeof(why), "%s handshake timed out",
+		         lwc_proto_name(coap_session_get_proto(c->session)));
+		lwc_log("%s with %s", why, c->acct.uri);
+		lwc_fail(c, why);
 	}
 }
 
@@ -1259,7 +1263,10 @@ static void on_nack(coap_session_t *sess, const coap_pdu_t *sent, const coap_nac
 	p->kind = 0;
 	if (reason == COAP_NACK_RST && kind != REQ_DEREGISTER)
 		lwc_log("request reset by the server");
-	const char *why = reason == COAP_NACK_TLS_FAILED ? "DTLS handshake failed" : "no answer";
+	char tls_failed[40];
+	snprintf(tls_failed, sizeof(tls_failed), "%s handshake failed",
+	         lwc_proto_name(coap_session_get_proto(sess)));
+	const char *why = reason == COAP_NACK_TLS_FAILED ? tls_failed : "no answer";
 	switch (kind) {
 	case REQ_REGISTER:
 	case REQ_BOOTSTRAP:
@@ -1383,9 +1390,12 @@ struct lwc_client *lwc_client_new(const struct lwc_config *cfg)
 	c->version = cfg->version[0] == '1' && cfg->version[2] == '0' ? 10
 	             : cfg->version[2] == '2'                         ? 12
 	                                                              : 11;
-	/* 1.0 has the Q in the binding; 1.1 moved it to its own parameter. */
-	snprintf(c->binding, sizeof(c->binding), "%s",
-	         cfg->queue_mode && c->version == 10 ? "UQ" : "U");
+	/* 1.0 has the Q in the binding; 1.1 moved it to its own parameter.
+	 * T for a server reached over TCP or TLS (LwM2M 1.1, RFC 8323). */
+	bool tcp = !strncmp(cfg->server_uri, "coap+tcp://", 11) ||
+	           !strncmp(cfg->server_uri, "coaps+tcp://", 12);
+	snprintf(c->binding, sizeof(c->binding), "%s%s", tcp ? "T" : "U",
+	         cfg->queue_mode && c->version == 10 ? "Q" : "");
 	c->pref = cfg->format ? lwc_codec_by_name(cfg->format)
 	                      : lwc_codec_by_format(c->version == 10 ? LW_CF_TLV_LEGACY
 	                                                             : LW_CF_SENML_CBOR);

@@ -43,7 +43,7 @@ enum req_kind { REQ_REGISTER = 1, REQ_UPDATE, REQ_DEREGISTER, REQ_SEND, REQ_BOOT
 #define DEREG_WAIT 3.0 /* how long shutdown waits for the De-register answer */
 #define BS_WAIT_MAX 30.0 /* how long a bootstrap may take before it starts over */
 #define DM_FAILURES_TO_BS 3 /* failed registrations before bootstrapping again */
-#define HANDSHAKE_MAX 20.0 /* a DTLS handshake that takes longer has failed */
+#define HANDSHAKE_MAX 20.0 /* a handshake (DTLS, TLS, TCP and CSM) that takes longer has failed */
 
 struct pending {
 	uint8_t token[8];
@@ -158,7 +158,12 @@ int lwc_account_load(struct lwc_client *c, uint16_t sec_iid, struct lwc_account 
 /* The bootstrap account (bootstrap true) or the first DM account with a
  * Server instance of its short server id. 0 or -1. */
 int lwc_account_find(struct lwc_client *c, bool bootstrap, struct lwc_account *a);
-/* Opens c->session to c->acct: plain CoAP, or DTLS with its credentials. */
+/* Whether a server URI needs credentials: coaps:// or coaps+tcp://. */
+bool lwc_uri_secure(const char *uri);
+/* "UDP", "DTLS", "TCP", "TLS": for log lines. */
+const char *lwc_proto_name(coap_proto_t proto);
+/* Opens c->session to c->acct: plain CoAP, or DTLS with its credentials;
+ * over TCP or TLS (RFC 8323) for coap+tcp:// and coaps+tcp://. */
 int lwc_session_open(struct lwc_client *c);
 /* Loads --rpk-key and --server-key; fills /0/0 from the options. */
 int lwc_security_init(struct lwc_client *c);

@@ -25,7 +25,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: lwm2m-client -u coap://HOST:PORT -n ENDPOINT [options]\n"
-	        "  -u, --server URI        LwM2M server, coap:// or coaps:// (default\n"
+	        "  -u, --server URI        LwM2M server: coap://, coaps:// (DTLS), coap+tcp://\n"
+	        "                          or coaps+tcp:// (TLS, RFC 8323) (default\n"
 	        "                          coap://127.0.0.1:5683); with -b the bootstrap server\n"
 	        "  -n, --endpoint NAME     endpoint client name (required)\n"
 	        "  -l, --lifetime SECONDS  registration lifetime (default 300)\n"
@@ -38,8 +39,8 @@ static void usage(FILE *f)
 	        "      --listen-port PORT  also answer any peer on 127.0.0.1:PORT\n"
 	        "  -m, --model PATH        DDF file or folder of more objects (e.g. 19)\n"
 	        "  -b, --bootstrap         -u is the bootstrap server: bootstrap first\n"
-	        "  -i, --identity ID       PSK identity (coaps://)\n"
-	        "  -k, --key HEX           PSK key in hex (coaps://)\n"
+	        "  -i, --identity ID       PSK identity (coaps://, coaps+tcp://)\n"
+	        "  -k, --key HEX           PSK key in hex (coaps://, coaps+tcp://)\n"
 	        "      --cert FILE         X.509: own certificate (PEM)\n"
 	        "      --key FILE          with --cert: own private key (PEM; or --key-file)\n"
 	        "      --ca FILE           X.509: CA certificates to check the server with\n"
@@ -158,12 +159,14 @@ int main(int argc, char **argv)
 		                "or --rpk-key[/--server-key]\n");
 		return 2;
 	}
-	bool secure = !strncmp(cfg.server_uri, "coaps://", 8);
+	bool secure = !strncmp(cfg.server_uri, "coaps://", 8) ||
+	              !strncmp(cfg.server_uri, "coaps+tcp://", 12);
 	if (secure != (kinds == 1)) {
 		fprintf(stderr, "lwm2m-client: %s\n",
-		        secure ? "a coaps:// server needs credentials: -i/-k, --cert/--key or "
+		        secure ? "a coaps:// or coaps+tcp:// server needs credentials: -i/-k, "
+		                 "--cert/--key or "
 		                 "--rpk-key"
-		               : "credentials need a coaps:// server");
+		               : "credentials need a coaps:// or coaps+tcp:// server");
 		return 2;
 	}
 	if (cfg.state_file && !cfg.bootstrap) {

@@ -6,7 +6,10 @@
  * a bootstrap server writes more. This file reads an account out of the
  * tree and opens the libcoap session for it: plain CoAP for coap://, DTLS
  * with a pre-shared key, a raw public key or an X.509 certificate for
- * coaps://, and reports a failed handshake in one line.
+ * coaps://, and the same over TCP and TLS (RFC 8323) for coap+tcp:// and
+ * coaps+tcp:// (libcoap's COAP_PROTO_TCP and COAP_PROTO_TLS: the keys and
+ * checks are the same, only the protocol given to libcoap differs), and
+ * reports a failed handshake or connection in one line.
  *
  * Keys come from the tree where they fit its slots (PSK identity and key,
  * up to 127 bytes each); certificates and private keys given on the
@@ -73,6 +76,21 @@ int lwc_account_find(struct lwc_client *c, bool bootstrap, struct lwc_account *a
 			return 0;
 	}
 	return -1;
+}
+
+bool lwc_uri_secure(const char *uri)
+{
+	return !strncmp(uri, "coaps://", 8) || !strncmp(uri, "coaps+tcp://", 12);
+}
+
+const char *lwc_proto_name(coap_proto_t proto)
+{
+	switch (proto) {
+	case COAP_PROTO_DTLS: return "DTLS";
+	case COAP_PROTO_TCP: return "TCP";
+	case COAP_PROTO_TLS: return "TLS";
+	default: return "UDP";
+	}
 }
 
 /* ---- key material from the command line ---- */
@@ -193,11 +211,12 @@ int lwc_security_init(struct lwc_client *c)
 			return -1;
 		}
 	}
-	bool secure = !strncmp(cfg->server_uri, "coaps://", 8);
+	bool secure = lwc_uri_secure(cfg->server_uri);
 	if (secure != (mode != LWC_SEC_NOSEC)) {
 		lwc_log("%s: %s", cfg->server_uri,
-		        secure ? "coaps:// needs credentials (-i/-k, --cert/--key or --rpk-key)"
-		               : "credentials need a coaps:// server");
+		        secure ? "coaps:// and coaps+tcp:// need credentials (-i/-k, --cert/--key "
+		                 "or --rpk-key)"
+		               : "credentials need a coaps:// or coaps+tcp:// server");
 		return -1;
 	}
 	return lwc_security_set(&c->obj, 0, cfg->server_uri, cfg->bootstrap, mode,
@@ -212,20 +231,33 @@ void lwc_security_free(struct lwc_client *c)
 
 /* ---- sessions ---- */
 
-static int resolve(const char *uri_s, coap_address_t *addr, bool *secure, char *host,
+/* The address and the libcoap protocol of a server URI. */
+static int resolve(const char *uri_s, coap_address_t *addr, coap_proto_t *proto, char *host,
                    size_t host_cap)
 {
 	coap_uri_t uri;
 	if (coap_split_uri((const uint8_t *)uri_s, strlen(uri_s), &uri) < 0 ||
-	    (uri.scheme != COAP_URI_SCHEME_COAP && uri.scheme != COAP_URI_SCHEME_COAPS)) {
-		lwc_log("%s: not a coap:// or coaps:// URI", uri_s);
+	    (uri.scheme != COAP_URI_SCHEME_COAP && uri.scheme != COAP_URI_SCHEME_COAPS &&
+	     uri.scheme != COAP_URI_SCHEME_COAP_TCP && uri.scheme != COAP_URI_SCHEME_COAPS_TCP)) {
+		lwc_log("%s: not a coap://, coaps://, coap+tcp:// or coaps+tcp:// URI", uri_s);
 		return -1;
 	}
-	*secure = uri.scheme == COAP_URI_SCHEME_COAPS;
+	static const coap_proto_t protos[] = {
+		[COAP_URI_SCHEME_COAP] = COAP_PROTO_UDP,
+		[COAP_URI_SCHEME_COAPS] = COAP_PROTO_DTLS,
+		[COAP_URI_SCHEME_COAP_TCP] = COAP_PROTO_TCP,
+		[COAP_URI_SCHEME_COAPS_TCP] = COAP_PROTO_TLS,
+	};
+	*proto = protos[uri.scheme];
+	if ((*proto == COAP_PROTO_TCP || *proto == COAP_PROTO_TLS) && !coap_tcp_is_supported()) {
+		lwc_log("%s: this libcoap has no CoAP over TCP", uri_s);
+		return -1;
+	}
 	char port[8];
 	snprintf(host, host_cap, "%.*s", (int)uri.host.length, (const char *)uri.host.s);
 	snprintf(port, sizeof(port), "%u", uri.port);
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai;
+	int stream = *proto == COAP_PROTO_TCP || *proto == COAP_PROTO_TLS;
+	struct addrinfo hints = {.ai_socktype = stream ? SOCK_STREAM : SOCK_DGRAM}, *ai;
 	if (getaddrinfo(host, port, &hints, &ai)) {
 		lwc_log("cannot resolve %s", host);
 		return -1;
@@ -246,7 +278,6 @@ static int resolve(const char *uri_s, coap_address_t *addr, bool *secure, char *
 static int check_peer(const char *cn, const uint8_t *der, size_t len, coap_session_t *s,
                       unsigned depth, int validated, void *arg)
 {
-	(void)s;
 	struct lwc_client *c = arg;
 	if (depth > 0)
 		return 1;
@@ -254,13 +285,15 @@ static int check_peer(const char *cn, const uint8_t *der, size_t len, coap_sessi
 		const uint8_t *pin = c->server_key_len ? c->server_key : c->acct.server_key;
 		size_t pin_len = c->server_key_len ? c->server_key_len : c->acct.server_key_len;
 		if (pin_len && (len != pin_len || memcmp(der, pin, len))) {
-			lwc_log("DTLS: the server's public key is not the pinned one");
+			lwc_log("%s: the server's public key is not the pinned one",
+			        lwc_proto_name(coap_session_get_proto(s)));
 			return 0;
 		}
 		return 1;
 	}
 	if (c->cfg.verbose)
-		lwc_log("DTLS: server certificate CN=%s (%s)", cn ? cn : "?",
+		lwc_log("%s: server certificate CN=%s (%s)",
+		        lwc_proto_name(coap_session_get_proto(s)), cn ? cn : "?",
 		        validated ? "validated" : "not validated");
 	return 1;
 }
@@ -283,7 +316,7 @@ int lwc_session_open(struct lwc_client *c)
 {
 	const struct lwc_account *a = &c->acct;
 	coap_address_t addr;
-	bool secure;
+	coap_proto_t proto;
 	char host[256];
 
 	coap_session_t *old = c->session;
@@ -296,12 +329,13 @@ int lwc_session_open(struct lwc_client *c)
 	/* What was in flight belongs to the old session. */
 	for (size_t i = 0; i < MAX_PENDING; i++)
 		c->pend[i].kind = 0;
-	if (resolve(a->uri, &addr, &secure, host, sizeof(host)))
+	if (resolve(a->uri, &addr, &proto, host, sizeof(host)))
 		return -1;
+	bool secure = proto == COAP_PROTO_DTLS || proto == COAP_PROTO_TLS;
 	if (!secure) {
-		c->session = coap_new_client_session(c->ctx, NULL, &addr, COAP_PROTO_UDP);
-	} else if (!coap_dtls_is_supported()) {
-		lwc_log("%s: this libcoap has no DTLS", a->uri);
+		c->session = coap_new_client_session(c->ctx, NULL, &addr, proto);
+	} else if (proto == COAP_PROTO_DTLS ? !coap_dtls_is_supported() : !coap_tls_is_supported()) {
+		lwc_log("%s: this libcoap has no %s", a->uri, lwc_proto_name(proto));
 		return -1;
 	} else if (a->mode == LWC_SEC_PSK) {
 		coap_dtls_cpsk_t psk = {.version = COAP_DTLS_CPSK_SETUP_VERSION};
@@ -309,8 +343,7 @@ int lwc_session_open(struct lwc_client *c)
 		psk.psk_info.identity.length = a->identity_len;
 		psk.psk_info.key.s = a->key;
 		psk.psk_info.key.length = a->key_len;
-		c->session =
-		    coap_new_client_session_psk2(c->ctx, NULL, &addr, COAP_PROTO_DTLS, &psk);
+		c->session = coap_new_client_session_psk2(c->ctx, NULL, &addr, proto, &psk);
 	} else if (a->mode == LWC_SEC_RPK || a->mode == LWC_SEC_CERT) {
 		coap_dtls_pki_t pki = {.version = COAP_DTLS_PKI_SETUP_VERSION};
 		uint8_t *prov = NULL;
@@ -353,8 +386,7 @@ int lwc_session_open(struct lwc_client *c)
 			pki.pki_key.key.pem.public_cert = c->cfg.cert_file;
 			pki.pki_key.key.pem.private_key = c->cfg.key_file;
 		}
-		c->session =
-		    coap_new_client_session_pki(c->ctx, NULL, &addr, COAP_PROTO_DTLS, &pki);
+		c->session = coap_new_client_session_pki(c->ctx, NULL, &addr, proto, &pki);
 		free(prov);
 	} else {
 		lwc_log("%s: coaps:// with security mode %d (NoSec): no credentials", a->uri,
@@ -367,31 +399,44 @@ int lwc_session_open(struct lwc_client *c)
 	}
 	const coap_address_t *la = coap_session_get_addr_local(c->session);
 	if (la && la->addr.sa.sa_family == AF_INET)
-		lwc_log("session from local port %u%s", ntohs(la->addr.sin.sin_port),
-		        secure ? " (DTLS)" : "");
+		lwc_log("session from local port %u (%s)", ntohs(la->addr.sin.sin_port),
+		        lwc_proto_name(proto));
 	return 0;
 }
 
 /*
- * DTLS events: a failed handshake fails the request waiting for it (the
- * Register or Bootstrap-Request) at once, with one clear line, instead of
- * after the CoAP retransmissions.
+ * DTLS and TLS events, and those of a TCP connection: a failed handshake or
+ * connection fails the request waiting for it (the Register or
+ * Bootstrap-Request) at once, with one clear line, instead of after the
+ * CoAP retransmissions (which TCP does not have anyway); a connection that
+ * closes later sends the client back to registering.
  */
 int lwc_on_event(coap_session_t *s, const coap_event_t ev)
 {
 	struct lwc_client *c = the_client;
 	if (!c || s != c->session)
 		return 0;
-	if (ev == COAP_EVENT_DTLS_CONNECTED)
+	if (ev == COAP_EVENT_DTLS_CONNECTED || ev == COAP_EVENT_SESSION_CONNECTED)
 		c->session_ok = true;
-	if (ev != COAP_EVENT_DTLS_ERROR && ev != COAP_EVENT_DTLS_CLOSED)
+	bool tls_end = ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED;
+	bool tcp_end = ev == COAP_EVENT_TCP_FAILED || ev == COAP_EVENT_TCP_CLOSED ||
+	               ev == COAP_EVENT_SESSION_FAILED || ev == COAP_EVENT_SESSION_CLOSED;
+	if (!tls_end && !tcp_end)
 		return 0;
 	if (c->session_failed)
 		return 0;
 	c->session_failed = true;
 	/* Nothing came back on this session yet: the handshake itself failed
-	 * (wrong key, unknown identity, certificate refused). */
-	const char *why = c->session_ok ? "DTLS session closed" : "DTLS handshake failed";
+	 * (wrong key, unknown identity, certificate refused), or the TCP
+	 * connection was refused. */
+	const char *name = lwc_proto_name(coap_session_get_proto(s));
+	char why[48];
+	if (tls_end)
+		snprintf(why, sizeof(why), "%s %s", name,
+		         c->session_ok ? "session closed" : "handshake failed");
+	else
+		snprintf(why, sizeof(why), "%s connection %s", name,
+		         c->session_ok ? "closed" : "failed");
 	lwc_log("%s with %s", why, c->acct.uri);
 	c->connecting = 0;
 	if (c->st == REG_PENDING || c->st == BS_PENDING || c->st == REGISTERED ||

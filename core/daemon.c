@@ -156,6 +156,7 @@ static int open_listeners(struct lw_daemon *d, char *err, size_t errlen)
 	}
 	d->udp->ep.unsecured_ok = unsecured_ok;
 	d->udp->ep.unsecured_ctx = d;
+	lw_loop_set_batcher(&d->loop, lw_coap_udp_hold, lw_coap_udp_release, d->udp);
 	return LW_EXIT_OK;
 }
 
@@ -391,6 +392,7 @@ void lw_daemon_stop(struct lw_daemon *d)
 		d->storage = NULL;
 	}
 	if (d->udp) {
+		lw_loop_set_batcher(&d->loop, NULL, NULL, NULL);
 		lw_coap_udp_close(d->udp);
 		free(d->udp);
 		d->udp = NULL;

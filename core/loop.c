@@ -26,7 +26,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct lw_loop *l = arg;
 	l->armed_due = UINT64_MAX;
+	lw_loop_batch_begin(l);
 	lw_timers_run(&l->timers, lw_timers_now(&l->timers));
+	lw_loop_batch_end(l);
 	uint64_t next = lw_timers_next(&l->timers);
 	if (next != UINT64_MAX)
 		arm(l, next);
@@ -71,4 +73,24 @@ int lw_loop_run(struct lw_loop *l)
 void lw_loop_break(struct lw_loop *l)
 {
 	event_base_loopbreak(l->base);
+}
+
+void lw_loop_set_batcher(struct lw_loop *l, void (*begin)(void *ctx), void (*end)(void *ctx),
+                         void *ctx)
+{
+	l->batch_begin = begin;
+	l->batch_end = end;
+	l->batch_ctx = ctx;
+}
+
+void lw_loop_batch_begin(struct lw_loop *l)
+{
+	if (l->batch_begin)
+		l->batch_begin(l->batch_ctx);
+}
+
+void lw_loop_batch_end(struct lw_loop *l)
+{
+	if (l->batch_end)
+		l->batch_end(l->batch_ctx);
 }

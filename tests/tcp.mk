@@ -1,6 +1,7 @@
 # CoAP over TCP and TLS (RFC 8323, core/coap/tcp.c): the framing by hand,
 # its fuzzer, and the real daemon against hand-made frames and libcoap's
-# coap-client (coap+tcp://, coaps+tcp:// with PSK). Paths are from the top dir.
+# coap-client (coap+tcp://, coaps+tcp:// with PSK), and the reference client
+# (lwm2m-client) over both. Paths are from the top dir.
 check_PROGRAMS += tests/unit/test-coap-tcp-frame
 TESTS += tests/unit/test-coap-tcp-frame
 tests_unit_test_coap_tcp_frame_SOURCES = tests/unit/test_coap_tcp_frame.c
@@ -13,7 +14,7 @@ tests_integration_test_tcp_SOURCES = tests/integration/test_tcp.c \
 	tests/integration/httpc.c tests/integration/httpc.h
 tests_integration_test_tcp_CFLAGS = $(INTEG_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_test_tcp_LDADD = $(INTEG_LIBS) $(JANSSON_LIBS)
-EXTRA_tests_integration_test_tcp_DEPENDENCIES = $(INTEG_DEPS)
+EXTRA_tests_integration_test_tcp_DEPENDENCIES = $(INTEG_DEPS) lwm2m-client$(EXEEXT)
 
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz-coap-tcp

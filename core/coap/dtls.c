@@ -180,12 +180,13 @@ static ssize_t cookie_push(gnutls_transport_ptr_t p, const void *buf, size_t len
 
 static void on_timer(struct lw_timer *t, void *arg);
 
-/* "dtls: ADDR: " and the rest, at level. */
+/* "dtls: ADDR: " (the listener's name: "dtls", "bootstrap dtls") and the
+ * rest, at level; d is the listener in scope. */
 #define LOG_PEER(level, a, fmt, ...)                                                   \
 	do {                                                                           \
 		char addr_[64];                                                        \
-		lw_log(level, "dtls: %s: " fmt, lw_coap_addr_str(a, addr_, sizeof(addr_)), \
-		       __VA_ARGS__);                                                   \
+		lw_log(level, "%s: %s: " fmt, d->ep.name,                              \
+		       lw_coap_addr_str(a, addr_, sizeof(addr_)), __VA_ARGS__);        \
 	} while (0)
 
 static void established(struct lw_coap_dtls *d, struct session *s, uint64_t now)
@@ -535,7 +536,7 @@ int lw_coap_dtls_open(struct lw_coap_dtls **out, struct lw_coap_engine *e,
 	}
 	d->fd = -1;
 	d->cfg = *cfg;
-	d->ep.name = "dtls";
+	d->ep.name = cfg->name ? cfg->name : "dtls";
 	d->ep.secure = 1;
 	d->ep.send = dtls_send;
 	d->ep.peer_identity = dtls_peer_identity;

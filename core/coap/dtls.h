@@ -31,6 +31,7 @@ struct lw_credentials;
 struct lw_coap_dtls;
 
 struct lw_coap_dtls_config {
+	const char *name; /* in logs and ep.name; NULL: "dtls" (must outlive the listener) */
 	const char *bind;
 	int port;
 	int rcvbuf;              /* bytes; 0 keeps the kernel default */
@@ -52,7 +53,10 @@ struct lw_coap_dtls_stats {
 
 /*
  * Binds bind:port, loads the certificate and keys, and starts reading into
- * e. creds must outlive the listener (it is read at each handshake). Returns
+ * e. creds must outlive the listener (it is read at each handshake): the
+ * device-management listener gets the DM credentials, the bootstrap
+ * server's listener the bootstrap credentials (lwm2m/bootstrap.h); nothing
+ * else differs. Returns
  * 0 with *out set, or LW_EEXIST (the port is in use), LW_EIO, LW_EINVAL or
  * LW_ENOMEM with the reason in err.
  */

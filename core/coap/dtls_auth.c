@@ -185,31 +185,24 @@ void lw_dtls_auth_free(struct lw_dtls_auth *a)
 }
 
 /*
- * Whether a ClientHello (one whole DTLS record) offers only raw public keys
- * for its own certificate (RFC 7250 client_certificate_type, extension 19).
- * A GnuTLS server picks its own certificate type in the client's order, and
- * clients such as libcoap list X.509 first even when they would refuse it;
- * a client that authenticates with a raw key gets the server's raw key.
+ * Whether a ClientHello offers only raw public keys for its own certificate
+ * (RFC 7250 client_certificate_type, extension 19). A GnuTLS server picks
+ * its own certificate type in the client's order, and clients such as
+ * libcoap list X.509 first even when they would refuse it; a client that
+ * authenticates with a raw key gets the server's raw key. b[p..end) is the
+ * ClientHello body; DTLS has a cookie after the session id, TLS not.
  */
-static int offers_only_rawpk(const uint8_t *b, size_t len)
+static int hello_only_rawpk(const uint8_t *b, size_t p, size_t end, int dtls)
 {
-	size_t p = 13; /* record header */
-	if (len < p + 12 || b[p] != 1)
-		return 0;
-	size_t body = ((size_t)b[p + 1] << 16) | ((size_t)b[p + 2] << 8) | b[p + 3];
-	size_t frag_off = ((size_t)b[p + 6] << 16) | ((size_t)b[p + 7] << 8) | b[p + 8];
-	size_t frag_len = ((size_t)b[p + 9] << 16) | ((size_t)b[p + 10] << 8) | b[p + 11];
-	p += 12;
-	if (frag_off != 0 || frag_len != body || p + body > len)
-		return 0;
-	size_t end = p + body;
 	p += 2 + 32; /* version, random */
 	if (p + 1 > end)
 		return 0;
 	p += 1 + (size_t)b[p]; /* session id */
-	if (p + 1 > end)
-		return 0;
-	p += 1 + (size_t)b[p]; /* cookie */
+	if (dtls) {
+		if (p + 1 > end)
+			return 0;
+		p += 1 + (size_t)b[p]; /* cookie */
+	}
 	if (p + 2 > end)
 		return 0;
 	p += 2 + (((size_t)b[p] << 8) | b[p + 1]); /* cipher suites */
@@ -239,15 +232,39 @@ static int offers_only_rawpk(const uint8_t *b, size_t len)
 	return 0;
 }
 
-int lw_dtls_auth_session(struct lw_dtls_auth *a, gnutls_session_t s, const uint8_t *hello,
-                         size_t hello_len)
+/* The same for one whole DTLS record holding an unfragmented ClientHello. */
+static int offers_only_rawpk(const uint8_t *b, size_t len)
+{
+	size_t p = 13; /* record header */
+	if (len < p + 12 || b[p] != 1)
+		return 0;
+	size_t body = ((size_t)b[p + 1] << 16) | ((size_t)b[p + 2] << 8) | b[p + 3];
+	size_t frag_off = ((size_t)b[p + 6] << 16) | ((size_t)b[p + 7] << 8) | b[p + 8];
+	size_t frag_len = ((size_t)b[p + 9] << 16) | ((size_t)b[p + 10] << 8) | b[p + 11];
+	p += 12;
+	if (frag_off != 0 || frag_len != body || p + body > len)
+		return 0;
+	return hello_only_rawpk(b, p, p + body, 1);
+}
+
+/* And for the first TLS record of a stream (record 5 + handshake 4 bytes). */
+static int tls_offers_only_rawpk(const uint8_t *b, size_t len)
+{
+	if (len < 9 || b[0] != 22 || b[5] != 1)
+		return 0;
+	size_t body = ((size_t)b[6] << 16) | ((size_t)b[7] << 8) | b[8];
+	if (9 + body > len)
+		return 0;
+	return hello_only_rawpk(b, 9, 9 + body, 0);
+}
+
+static int session_setup(struct lw_dtls_auth *a, gnutls_session_t s, int rpk)
 {
 	gnutls_session_set_ptr(s, a);
 	int g = gnutls_priority_set(s, a->prio);
 	if (g >= 0)
 		g = gnutls_credentials_set(s, GNUTLS_CRD_PSK, a->psk);
 	if (g >= 0 && a->cert) {
-		int rpk = offers_only_rawpk(hello, hello_len);
 		g = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, rpk ? a->cert_rpk : a->cert);
 		/* LwM2M's RPK and X.509 modes are mutual: no anonymous client. */
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
@@ -255,6 +272,18 @@ int lw_dtls_auth_session(struct lw_dtls_auth *a, gnutls_session_t s, const uint8
 	if (g >= 0)
 		g = gnutls_session_ticket_enable_server(s, &a->ticket_key);
 	return g < 0 ? LW_ENOMEM : 0;
+}
+
+int lw_dtls_auth_session(struct lw_dtls_auth *a, gnutls_session_t s, const uint8_t *hello,
+                         size_t hello_len)
+{
+	return session_setup(a, s, hello && offers_only_rawpk(hello, hello_len));
+}
+
+int lw_tls_auth_session(struct lw_dtls_auth *a, gnutls_session_t s, const uint8_t *record,
+                        size_t len)
+{
+	return session_setup(a, s, record && tls_offers_only_rawpk(record, len));
 }
 
 /* A name is a usable endpoint when it is printable and no other mode's

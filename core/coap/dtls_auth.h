@@ -2,7 +2,7 @@
  * coap/dtls_auth.h: the DTLS listener's GnuTLS credentials and the rules of
  * the three LwM2M security modes: which key a PSK identity gets, which raw
  * public keys and certificates are accepted, and which endpoint name a
- * finished handshake proved. Internal to coap/dtls.c.
+ * finished handshake proved. Internal to coap/dtls.c and coap/tcp.c (TLS).
  */
 #ifndef LW_COAP_DTLS_AUTH_H
 #define LW_COAP_DTLS_AUTH_H
@@ -33,6 +33,12 @@ void lw_dtls_auth_free(struct lw_dtls_auth *a);
  * (gnutls_session_set_ptr) becomes a. */
 int lw_dtls_auth_session(struct lw_dtls_auth *a, gnutls_session_t s, const uint8_t *hello,
                          size_t hello_len);
+/* The same for a TLS session over TCP (coap/tcp.c), given the stream's
+ * first record (the ClientHello, whole), so that RPK clients get the raw
+ * key there too. The session must have been made with GNUTLS_ENABLE_RAWPK
+ * when a->cert is set. */
+int lw_tls_auth_session(struct lw_dtls_auth *a, gnutls_session_t s, const uint8_t *record,
+                        size_t len);
 /*
  * After a handshake (full or resumed): the endpoint name the peer proved,
  * malloc'd, and the mode ("psk", "rpk", "x509") in *mode; NULL when the

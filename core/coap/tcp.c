@@ -46,8 +46,10 @@ struct conn {
 	struct evbuffer *out; /* bytes waiting for the socket */
 	gnutls_session_t tls;
 	int handshaken; /* TLS done (always 1 for plain) */
+	int auth_ready; /* TLS: credentials chosen (after the first record came) */
 	int csm_seen;
 	int closing;    /* no more input; close once out is written */
+	int close_reason; /* enum lw_coap_tcp_close, once closing */
 	char *identity; /* TLS: the endpoint the session proved */
 	size_t peer_mms;
 	uint64_t opened, last_active;
@@ -94,13 +96,13 @@ static struct conn *find_conn(struct lw_coap_tcp *t, const struct lw_coap_addr *
 	return NULL;
 }
 
-static void conn_free(struct conn *c, const char *why)
+static void conn_free(struct conn *c, int reason, const char *why)
 {
 	struct lw_coap_tcp *t = c->t;
 	char a[64];
 	lw_log(LW_LOG_DEBUG, "%s %s: connection closed (%s)", proto(t),
 	       lw_coap_addr_str(&c->addr, a, sizeof(a)), why);
-	t->stats.closed++;
+	t->stats.closed[reason]++;
 	lw_timer_cancel(t->e->timers, &c->timer);
 	lw_htable_remove(&t->conns, &c->node);
 	/* Nothing will answer what waits on this connection. */
@@ -175,9 +177,25 @@ static int put_frame(struct conn *c, const uint8_t *hdr, size_t hlen, const uint
 	return rc;
 }
 
+/* The signal counter of a 7.xx code. */
+static int signal_index(uint8_t code)
+{
+	switch (code) {
+	case LW_COAP_CSM: return LW_TCP_SIG_CSM;
+	case LW_COAP_PING: return LW_TCP_SIG_PING;
+	case LW_COAP_PONG: return LW_TCP_SIG_PONG;
+	case LW_COAP_RELEASE: return LW_TCP_SIG_RELEASE;
+	case LW_COAP_ABORT: return LW_TCP_SIG_ABORT;
+	default: return -1;
+	}
+}
+
 static void send_signal(struct conn *c, uint8_t code, const uint8_t *token, size_t tkl,
                         uint16_t opt, uint32_t optval, int with_opt, const char *diag)
 {
+	int sig = signal_index(code);
+	if (sig >= 0)
+		c->t->stats.signals_out[sig]++;
 	struct lw_coap_msg m = {.type = LW_COAP_NON, .code = code, .token_len = (uint8_t)tkl};
 	if (tkl)
 		memcpy(m.token, token, tkl);
@@ -205,11 +223,11 @@ static void conn_abort(struct conn *c, uint16_t bad_csm_opt, const char *why)
 	char a[64];
 	lw_log(LW_LOG_WARN, "%s %s: aborting the connection: %s", proto(c->t),
 	       lw_coap_addr_str(&c->addr, a, sizeof(a)), why);
-	c->t->stats.aborted_by_us++;
 	if (c->handshaken)
 		send_signal(c, LW_COAP_ABORT, NULL, 0, LW_COAP_SIG_BAD_CSM_OPTION, bad_csm_opt,
 		            bad_csm_opt != 0, why);
 	c->closing = 1;
+	c->close_reason = LW_TCP_CLOSED_ABORT_OUT;
 	want_write(c);
 }
 
@@ -231,6 +249,9 @@ static void on_signal(struct conn *c, const struct lw_coap_msg *m)
 		}
 	}
 	char a[64];
+	int sig = signal_index(m->code);
+	if (sig >= 0)
+		c->t->stats.signals_in[sig]++;
 	switch (m->code) {
 	case LW_COAP_CSM: {
 		const struct lw_coap_option *o = lw_coap_find(m, LW_COAP_SIG_MAX_MESSAGE_SIZE);
@@ -241,7 +262,6 @@ static void on_signal(struct conn *c, const struct lw_coap_msg *m)
 		break;
 	}
 	case LW_COAP_PING:
-		c->t->stats.pings++;
 		send_signal(c, LW_COAP_PONG, m->token, m->token_len, 0, 0, 0, NULL);
 		break;
 	case LW_COAP_PONG:
@@ -250,13 +270,14 @@ static void on_signal(struct conn *c, const struct lw_coap_msg *m)
 		lw_log(LW_LOG_DEBUG, "%s %s: Release", proto(c->t),
 		       lw_coap_addr_str(&c->addr, a, sizeof(a)));
 		c->closing = 1;
+		c->close_reason = LW_TCP_CLOSED_RELEASE;
 		break;
 	case LW_COAP_ABORT:
-		c->t->stats.aborts_in++;
 		lw_log(LW_LOG_INFO, "%s %s: the peer aborted the connection: %.*s", proto(c->t),
 		       lw_coap_addr_str(&c->addr, a, sizeof(a)), (int)(m->payload_len > 200 ? 200 : m->payload_len),
 		       m->payload ? (const char *)m->payload : "");
 		c->closing = 1;
+		c->close_reason = LW_TCP_CLOSED_ABORT_IN;
 		evbuffer_drain(c->out, evbuffer_get_length(c->out));
 		break;
 	default:
@@ -318,12 +339,29 @@ static void process_input(struct conn *c)
 	}
 }
 
-/* TLS: handshake, then decrypt whatever arrived. 0, or -1 when the
- * connection is finished. */
+/* TLS: handshake, then decrypt whatever arrived. 0, or the reason the
+ * connection is finished (LW_TCP_CLOSED_*, + 1 so that 0 stays "go on"). */
 static int tls_input(struct conn *c)
 {
 	struct lw_coap_tcp *t = c->t;
 	char a[64];
+	if (!c->auth_ready) {
+		/* The credentials are chosen with the ClientHello in hand, as for
+		 * DTLS: an RPK-only client gets the server's raw key. */
+		size_t avail = evbuffer_get_length(c->raw);
+		uint8_t h[5];
+		if (avail < sizeof(h))
+			return 0;
+		evbuffer_copyout(c->raw, h, sizeof(h));
+		size_t need = sizeof(h) + ((size_t)h[3] << 8 | h[4]);
+		if (h[0] == 22 && avail < need && need <= sizeof(h) + 16384)
+			return 0; /* the rest of the ClientHello is on its way */
+		size_t n = avail < need ? avail : need;
+		const uint8_t *rec = evbuffer_pullup(c->raw, (ssize_t)n);
+		if (!rec || lw_tls_auth_session(&t->auth, c->tls, rec, n) != 0)
+			return LW_TCP_CLOSED_ERROR + 1;
+		c->auth_ready = 1;
+	}
 	if (!c->handshaken) {
 		int g = gnutls_handshake(c->tls);
 		if (g == GNUTLS_E_AGAIN || g == GNUTLS_E_INTERRUPTED)
@@ -332,8 +370,9 @@ static int tls_input(struct conn *c)
 			t->stats.handshakes_failed++;
 			lw_log(LW_LOG_INFO, "%s %s: TLS handshake failed: %s", proto(t),
 			       lw_coap_addr_str(&c->addr, a, sizeof(a)), gnutls_strerror(g));
-			return -1;
+			return LW_TCP_CLOSED_HANDSHAKE + 1;
 		}
+		t->stats.handshakes_ok++;
 		const char *mode = "?";
 		c->identity = lw_dtls_auth_identity(&t->auth, c->tls, &mode);
 		c->handshaken = 1;
@@ -348,14 +387,14 @@ static int tls_input(struct conn *c)
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
 			return 0;
 		if (n == 0)
-			return -1; /* close_notify */
+			return LW_TCP_CLOSED_TLS + 1; /* close_notify */
 		if (n < 0) {
 			if (!gnutls_error_is_fatal((int)n))
 				continue;
-			return -1;
+			return LW_TCP_CLOSED_TLS + 1;
 		}
 		if (evbuffer_add(c->in, buf, (size_t)n) != 0)
-			return -1;
+			return LW_TCP_CLOSED_ERROR + 1;
 	}
 }
 
@@ -382,20 +421,24 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		break;
 	}
 	c->last_active = lw_timers_now(t->e->timers);
-	if (c->tls && tls_input(c) != 0) {
-		conn_free(c, "TLS session ended");
+	int ended = c->tls ? tls_input(c) : 0;
+	if (ended) {
+		conn_free(c, ended - 1,
+		          ended - 1 == LW_TCP_CLOSED_HANDSHAKE ? "TLS handshake failed"
+		                                               : "TLS session ended");
 		return;
 	}
 	process_input(c);
 	if (eof) {
 		/* Answers to what came before the EOF are lost anyway. */
-		conn_free(c, "closed by the peer");
+		conn_free(c, c->closing ? c->close_reason : LW_TCP_CLOSED_PEER,
+		          "closed by the peer");
 		return;
 	}
 	if (c->closing) {
 		event_del(c->rev);
 		if (evbuffer_get_length(c->out) == 0) {
-			conn_free(c, "closing");
+			conn_free(c, c->close_reason, "closing");
 			return;
 		}
 	}
@@ -411,7 +454,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
-			conn_free(c, "write failed");
+			conn_free(c, LW_TCP_CLOSED_ERROR, "write failed");
 			return;
 		}
 	}
@@ -420,7 +463,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (c->closing)
-		conn_free(c, "closing");
+		conn_free(c, c->close_reason, "closing");
 }
 
 static void on_timer(struct lw_timer *tm, void *arg)
@@ -430,13 +473,12 @@ static void on_timer(struct lw_timer *tm, void *arg)
 	struct lw_coap_tcp *t = c->t;
 	uint64_t now = lw_timers_now(t->e->timers);
 	if (!c->handshaken && now >= c->opened + t->cfg.handshake_timeout_ms) {
-		t->stats.handshakes_failed++;
-		conn_free(c, "TLS handshake timed out");
+		t->stats.handshakes_timeout++;
+		conn_free(c, LW_TCP_CLOSED_HANDSHAKE, "TLS handshake timed out");
 		return;
 	}
 	if (c->handshaken && now >= c->last_active + t->cfg.idle_ms) {
-		t->stats.idle_closed++;
-		conn_free(c, "idle");
+		conn_free(c, LW_TCP_CLOSED_IDLE, "idle");
 		return;
 	}
 	rearm(c);
@@ -492,9 +534,10 @@ static void conn_new(struct lw_coap_tcp *t, int fd, const struct lw_coap_addr *f
 	int ok = c->in && c->out && c->rev && c->wev && event_add(c->rev, NULL) == 0;
 	if (ok && t->cfg.tls) {
 		c->raw = evbuffer_new();
-		ok = c->raw && gnutls_init(&c->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK) >= 0;
-		if (ok)
-			ok = lw_dtls_auth_session(&t->auth, c->tls, NULL, 0) == 0;
+		unsigned flags = GNUTLS_SERVER | GNUTLS_NONBLOCK;
+		if (t->auth.cert)
+			flags |= GNUTLS_ENABLE_RAWPK; /* RFC 7250 over TLS too */
+		ok = c->raw && gnutls_init(&c->tls, flags) >= 0;
 		if (ok) {
 			gnutls_transport_set_ptr(c->tls, c);
 			gnutls_transport_set_pull_function(c->tls, tls_pull);
@@ -502,7 +545,7 @@ static void conn_new(struct lw_coap_tcp *t, int fd, const struct lw_coap_addr *f
 		}
 	}
 	if (!ok) {
-		conn_free(c, "out of memory");
+		conn_free(c, LW_TCP_CLOSED_ERROR, "out of memory");
 		return;
 	}
 	int one = 1;
@@ -687,7 +730,7 @@ void lw_coap_tcp_close(struct lw_coap_tcp *t)
 			send_signal(c, LW_COAP_RELEASE, NULL, 0, 0, 0, 0, NULL);
 			evbuffer_write(c->out, c->fd);
 		}
-		conn_free(c, "shutdown");
+		conn_free(c, LW_TCP_CLOSED_SHUTDOWN, "shutdown");
 	}
 	lw_timer_cancel(t->e->timers, &t->resume);
 	if (t->ev)
@@ -716,4 +759,89 @@ size_t lw_coap_tcp_connections(const struct lw_coap_tcp *t)
 const struct lw_coap_tcp_stats *lw_coap_tcp_stats(const struct lw_coap_tcp *t)
 {
 	return &t->stats;
+}
+
+unsigned long long lw_coap_tcp_closed_total(const struct lw_coap_tcp *t)
+{
+	unsigned long long n = 0;
+	for (int i = 0; i < LW_TCP_CLOSED_REASONS; i++)
+		n += t->stats.closed[i];
+	return n;
+}
+
+/* ---- metrics ---- */
+
+static const char *const close_names[LW_TCP_CLOSED_REASONS] = {
+	[LW_TCP_CLOSED_PEER] = "peer",           [LW_TCP_CLOSED_RELEASE] = "release",
+	[LW_TCP_CLOSED_ABORT_IN] = "abort_received", [LW_TCP_CLOSED_ABORT_OUT] = "abort_sent",
+	[LW_TCP_CLOSED_IDLE] = "idle",           [LW_TCP_CLOSED_TLS] = "tls",
+	[LW_TCP_CLOSED_HANDSHAKE] = "handshake", [LW_TCP_CLOSED_ERROR] = "error",
+	[LW_TCP_CLOSED_SHUTDOWN] = "shutdown",
+};
+static const char *const signal_names[LW_TCP_SIGNALS] = {"csm", "ping", "pong", "release",
+                                                         "abort"};
+
+/* One metric's HELP, TYPE and a line per listener that is on. */
+static void per_listener(FILE *f, const struct lw_coap_tcp *const l[2], const char *name,
+                         const char *type, const char *help,
+                         unsigned long long (*value)(const struct lw_coap_tcp *t))
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	for (int i = 0; i < 2; i++)
+		if (l[i])
+			fprintf(f, "%s{transport=\"%s\"} %llu\n", name, l[i]->ep.name, value(l[i]));
+}
+
+static unsigned long long v_open(const struct lw_coap_tcp *t)
+{
+	return t->count;
+}
+
+static unsigned long long v_accepted(const struct lw_coap_tcp *t)
+{
+	return t->stats.accepted;
+}
+
+static unsigned long long v_refused(const struct lw_coap_tcp *t)
+{
+	return t->stats.refused;
+}
+
+void lw_coap_tcp_metrics(FILE *f, const struct lw_coap_tcp *tcp, const struct lw_coap_tcp *tls)
+{
+	const struct lw_coap_tcp *const l[2] = {tcp, tls};
+	if (!tcp && !tls)
+		return;
+	per_listener(f, l, "lwm2md_tcp_connections", "gauge",
+	             "CoAP over TCP/TLS connections open now.", v_open);
+	per_listener(f, l, "lwm2md_tcp_connections_accepted_total", "counter",
+	             "CoAP over TCP/TLS connections accepted.", v_accepted);
+	per_listener(f, l, "lwm2md_tcp_connections_refused_total", "counter",
+	             "CoAP over TCP/TLS connections refused at once: max_connections reached.",
+	             v_refused);
+	fprintf(f, "# HELP lwm2md_tcp_connections_closed_total CoAP over TCP/TLS connections "
+	           "closed, by reason.\n# TYPE lwm2md_tcp_connections_closed_total counter\n");
+	for (int i = 0; i < 2; i++)
+		for (int r = 0; l[i] && r < LW_TCP_CLOSED_REASONS; r++)
+			fprintf(f, "lwm2md_tcp_connections_closed_total{transport=\"%s\",reason=\"%s\"} "
+			        "%llu\n", l[i]->ep.name, close_names[r], l[i]->stats.closed[r]);
+	fprintf(f, "# HELP lwm2md_tcp_signals_total RFC 8323 signalling messages (CSM, Ping, "
+	           "Pong, Release, Abort), by direction.\n"
+	           "# TYPE lwm2md_tcp_signals_total counter\n");
+	for (int i = 0; i < 2; i++)
+		for (int sgn = 0; l[i] && sgn < LW_TCP_SIGNALS; sgn++)
+			fprintf(f, "lwm2md_tcp_signals_total{transport=\"%s\",signal=\"%s\","
+			        "direction=\"in\"} %llu\n"
+			        "lwm2md_tcp_signals_total{transport=\"%s\",signal=\"%s\","
+			        "direction=\"out\"} %llu\n",
+			        l[i]->ep.name, signal_names[sgn], l[i]->stats.signals_in[sgn],
+			        l[i]->ep.name, signal_names[sgn], l[i]->stats.signals_out[sgn]);
+	if (tls)
+		fprintf(f, "# HELP lwm2md_tls_handshakes_total TLS handshakes (CoAP over TLS) that "
+		           "ended, by result.\n# TYPE lwm2md_tls_handshakes_total counter\n"
+		           "lwm2md_tls_handshakes_total{result=\"ok\"} %llu\n"
+		           "lwm2md_tls_handshakes_total{result=\"failed\"} %llu\n"
+		           "lwm2md_tls_handshakes_total{result=\"timeout\"} %llu\n",
+		        tls->stats.handshakes_ok, tls->stats.handshakes_failed,
+		        tls->stats.handshakes_timeout);
 }

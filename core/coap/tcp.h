@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct event_base;
 struct lw_coap_engine;
@@ -48,9 +49,30 @@ struct lw_coap_tcp_config {
 	void *unsecured_ctx;
 };
 
+/* Why a connection ended (the reason label of the closed metric). */
+enum lw_coap_tcp_close {
+	LW_TCP_CLOSED_PEER,         /* the peer closed the socket */
+	LW_TCP_CLOSED_RELEASE,      /* the peer sent Release */
+	LW_TCP_CLOSED_ABORT_IN,     /* the peer sent Abort */
+	LW_TCP_CLOSED_ABORT_OUT,    /* we sent Abort (malformed input, no CSM first) */
+	LW_TCP_CLOSED_IDLE,         /* silent longer than idle_ms */
+	LW_TCP_CLOSED_TLS,          /* TLS: close_notify or a fatal alert after the handshake */
+	LW_TCP_CLOSED_HANDSHAKE,    /* TLS: the handshake failed or timed out */
+	LW_TCP_CLOSED_ERROR,        /* a write failed, out of memory */
+	LW_TCP_CLOSED_SHUTDOWN,     /* the daemon stopped */
+	LW_TCP_CLOSED_REASONS
+};
+
+/* The signals of RFC 8323 section 5, by direction. */
+enum lw_coap_tcp_signal { LW_TCP_SIG_CSM, LW_TCP_SIG_PING, LW_TCP_SIG_PONG,
+	                  LW_TCP_SIG_RELEASE, LW_TCP_SIG_ABORT, LW_TCP_SIGNALS };
+
 struct lw_coap_tcp_stats {
-	unsigned long long accepted, refused, closed, aborted_by_us, aborts_in, pings,
-		handshakes_failed, idle_closed;
+	unsigned long long accepted;
+	unsigned long long refused; /* over max_connections: closed at once, not counted below */
+	unsigned long long closed[LW_TCP_CLOSED_REASONS];
+	unsigned long long signals_in[LW_TCP_SIGNALS], signals_out[LW_TCP_SIGNALS];
+	unsigned long long handshakes_ok, handshakes_failed, handshakes_timeout; /* TLS */
 };
 
 /*
@@ -66,5 +88,15 @@ void lw_coap_tcp_close(struct lw_coap_tcp *t);
 int lw_coap_tcp_port(const struct lw_coap_tcp *t);
 size_t lw_coap_tcp_connections(const struct lw_coap_tcp *t);
 const struct lw_coap_tcp_stats *lw_coap_tcp_stats(const struct lw_coap_tcp *t);
+/* Connections closed for any reason. */
+unsigned long long lw_coap_tcp_closed_total(const struct lw_coap_tcp *t);
+
+/*
+ * GET /metrics (Prometheus text): the lwm2md_tcp_* series of the plain (tcp)
+ * and TLS (tls) listeners, labelled transport="tcp" / "tls", and
+ * lwm2md_tls_handshakes_total. Either may be NULL (that listener is off);
+ * nothing is written when both are.
+ */
+void lw_coap_tcp_metrics(FILE *f, const struct lw_coap_tcp *tcp, const struct lw_coap_tcp *tls);
 
 #endif

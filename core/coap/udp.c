@@ -60,12 +60,24 @@ static int udp_send(struct lw_coap_endpoint *ep, const struct lw_coap_addr *to, 
 	return 0;
 }
 
+void lw_coap_udp_hold(void *udp)
+{
+	((struct lw_coap_udp *)udp)->batching++;
+}
+
+void lw_coap_udp_release(void *udp)
+{
+	struct lw_coap_udp *u = udp;
+	if (u->batching > 0 && --u->batching == 0)
+		flush(u);
+}
+
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct lw_coap_udp *u = arg;
 	struct lw_coap_engine *e = u->ep.engine;
 	size_t handled = 0;
-	u->batching = 1;
+	u->batching++;
 	while (handled < MAX_PER_WAKE) {
 		for (int i = 0; i < LW_UDP_BATCH; i++) {
 			u->rx[i].msg_hdr.msg_namelen = sizeof(u->rx_addr[i]);
@@ -92,8 +104,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		if (n < LW_UDP_BATCH)
 			break;
 	}
-	u->batching = 0;
-	flush(u);
+	lw_coap_udp_release(u);
 }
 
 int lw_coap_udp_open(struct lw_coap_udp *u, struct lw_coap_engine *e, struct event_base *base,

@@ -22,7 +22,7 @@ struct lw_coap_udp {
 	struct lw_coap_endpoint ep; /* first: the engine hands this back to send */
 	int fd;
 	struct event *ev;
-	int batching;
+	int batching; /* holds: sends wait in tx for one sendmmsg */
 	size_t n_tx;
 	struct lw_coap_addr local;
 	unsigned long long truncated, send_errors, batches;
@@ -48,5 +48,10 @@ void lw_coap_udp_close(struct lw_coap_udp *u);
 int lw_coap_udp_pause(struct lw_coap_udp *u, int paused);
 /* The port actually bound (useful when asked for port 0). */
 int lw_coap_udp_port(const struct lw_coap_udp *u);
+
+/* Sends wait for one sendmmsg until as many releases as holds (the loop's
+ * batcher, loop.h). A hold in on_readable itself covers a receive batch. */
+void lw_coap_udp_hold(void *udp);
+void lw_coap_udp_release(void *udp);
 
 #endif

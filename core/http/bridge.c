@@ -160,6 +160,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	for (struct lw_http_job *j = list; j; j = j->next)
 		j->in_queue = 0;
 	pthread_mutex_unlock(&h->qmu);
+	lw_loop_batch_begin(&h->d->loop);
 	while (list) {
 		struct lw_http_job *j = list;
 		list = j->next;
@@ -174,6 +175,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 			end_job(j, JOB_DONE);
 		}
 	}
+	lw_loop_batch_end(&h->d->loop);
 }
 
 int lw_http_bridge_init(struct lw_http *h)

@@ -254,6 +254,7 @@ void lw_http_bootstrap_list(struct lw_http_req *r);
 void lw_http_bootstrap_get(struct lw_http_req *r);
 void lw_http_bootstrap_put(struct lw_http_req *r);
 void lw_http_bootstrap_delete(struct lw_http_req *r);
+void lw_http_bootstrap_start(struct lw_http_req *r); /* POST .../{ep}/start */
 
 /* ---- data.c: stored time series ---- */
 void lw_http_data(struct lw_http_req *r);

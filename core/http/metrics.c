@@ -11,6 +11,7 @@
 
 #include "coap/dtls.h"
 #include "coap/engine.h"
+#include "coap/tcp.h"
 #include "daemon.h"
 #include "lwm2m/ops.h"
 #include "lwm2m/server.h"
@@ -165,6 +166,7 @@ void lw_http_metrics(struct lw_http_req *r)
 		coap_metrics(f, d->coap);
 	if (d->dtls)
 		dtls_metrics(f, d->dtls);
+	lw_coap_tcp_metrics(f, d->tcp, d->tls); /* coap/tcp.c: nothing when both are off */
 	const struct lw_operations *ops = lw_server_ops(d);
 	if (ops)
 		lwm2m_metrics(f, d, ops);

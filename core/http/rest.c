@@ -58,6 +58,7 @@ const struct lw_http_route lw_http_routes[] = {
 	{"GET", "/api/v1/bootstrap/{}", LW_ROUTE_VIEWER, lw_http_bootstrap_get, NULL},
 	{"PUT", "/api/v1/bootstrap/{}", LW_ROUTE_JSON | LW_ROUTE_OPERATOR, lw_http_bootstrap_put, NULL},
 	{"DELETE", "/api/v1/bootstrap/{}", LW_ROUTE_OPERATOR, lw_http_bootstrap_delete, NULL},
+	{"POST", "/api/v1/bootstrap/{}/start", LW_ROUTE_OPERATOR, lw_http_bootstrap_start, NULL},
 	/* Device management (ops.c): the fixed names before the catch-alls. */
 	{"GET", "/api/v1/clients/{}/observations", LW_ROUTE_VIEWER, lw_http_op_observations, NULL},
 	{"GET", "/api/v1/clients/{}/data", LW_ROUTE_VIEWER, lw_http_data, NULL},

@@ -57,7 +57,8 @@ static void send_response(struct lw_http *h, struct mg_connection *c, struct lw_
 		char *all = malloc((size_t)n + body);
 		if (all) {
 			memcpy(all, head, (size_t)n);
-			memcpy(all + n, r->out, body);
+			if (body)
+				memcpy(all + n, r->out, body);
 			mg_write(c, all, (size_t)n + body);
 			free(all);
 			return;

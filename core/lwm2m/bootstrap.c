@@ -2,11 +2,15 @@
  * lwm2m/bootstrap.c: the Bootstrap Server (see bootstrap.h, docs/bootstrap.md).
  *
  * It runs its own CoAP engine rather than sharing the device-management one:
- * the bootstrap interface has its own port (and later its own DTLS endpoint
- * with the factory bootstrap credentials), its resources (/bs, /bspack) must
- * not be reachable on the DM port, and a device's bootstrap exchanges must
- * not count against its DM peer. A second transport (DTLS on [bootstrap]
- * secure_port) attaches to bs->engine like the UDP one does.
+ * the bootstrap interface has its own ports and credentials, its resources
+ * (/bs, /bspack) must not be reachable on the DM port, and a device's
+ * bootstrap exchanges must not count against its DM peer. Two transports
+ * feed bs->engine: plain UDP ([bootstrap] port) and DTLS ([bootstrap]
+ * secure_port), the latter the very listener of the DM side (coap/dtls.c)
+ * given the bootstrap credentials (bs_creds of the configurations) instead
+ * of the DM ones. A Bootstrap-Request over DTLS must name the endpoint the
+ * session proved; over plain CoAP an endpoint that has a bootstrap
+ * credential is refused: it has to use DTLS.
  *
  * One session per endpoint. After the 2.04 to Bootstrap-Request the server
  * drives: Delete "/" (the client keeps its bootstrap account, as the spec
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coap/dtls.h"
 #include "coap/engine.h"
 #include "coap/resource.h"
 #include "coap/udp.h"
@@ -66,6 +71,7 @@ struct lw_bootstrap {
 	struct lw_daemon *d;
 	struct lw_coap_engine *engine;
 	struct lw_coap_udp *udp;
+	struct lw_coap_dtls *dtls;
 	struct lw_bs_configs configs;
 	struct lw_htable sessions; /* by endpoint */
 	struct session *head;
@@ -514,6 +520,32 @@ static void refuse(struct lw_coap_response *resp, uint8_t code, const struct lw_
 	       lw_coap_addr_str(&peer->addr, addr, sizeof(addr)), lw_coap_code_str(code, c), diag);
 }
 
+/*
+ * Whether peer may bootstrap as ep: over DTLS the session must have proved
+ * ep (its bootstrap credential, or an X.509 name); over plain CoAP ep must
+ * have no bootstrap credential. 0, or -1 after answering 4.03.
+ */
+static int identity_ok(struct lw_bootstrap *bs, struct lw_coap_peer *peer, const char *ep,
+                       struct lw_coap_response *resp, const char *what)
+{
+	struct lw_coap_endpoint *tr = peer->ep;
+	if (tr && tr->secure) {
+		const char *id = tr->peer_identity ? tr->peer_identity(tr, &peer->addr) : NULL;
+		if (id && strcmp(id, ep) == 0)
+			return 0;
+		refuse(resp, LW_COAP_FORBIDDEN, peer, what,
+		       "the DTLS session authenticated as endpoint \"%s\", not \"%s\"",
+		       id ? id : "?", ep);
+		return -1;
+	}
+	if (lw_credentials_by_endpoint(&bs->configs.bs_creds, ep)) {
+		refuse(resp, LW_COAP_FORBIDDEN, peer, what,
+		       "\"%s\" has bootstrap credentials: it must bootstrap over DTLS", ep);
+		return -1;
+	}
+	return 0;
+}
+
 static void bs_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
                        const struct lw_coap_msg *req, struct lw_coap_response *resp, void *arg)
 {
@@ -530,6 +562,8 @@ static void bs_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 		       "the query must have ep=NAME (1 to 255 characters) and may have pct=NUMBER");
 		return;
 	}
+	if (identity_ok(bs, peer, q.ep, resp, what) != 0)
+		return;
 	if (!lw_bs_config_find(&bs->configs, q.ep)) {
 		refuse(resp, LW_COAP_NOT_FOUND, peer, what, "no bootstrap configuration for \"%s\"",
 		       q.ep);
@@ -580,6 +614,8 @@ static void bs_pack(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 		refuse(resp, LW_COAP_BAD_REQUEST, peer, what, "the query must have ep=NAME");
 		return;
 	}
+	if (identity_ok(bs, peer, q.ep, resp, what) != 0)
+		return;
 	const struct lw_bs_config *c = lw_bs_config_find(&bs->configs, q.ep);
 	if (!c) {
 		refuse(resp, LW_COAP_NOT_FOUND, peer, what, "no bootstrap configuration for \"%s\"",
@@ -659,6 +695,49 @@ int lw_bootstrap_port(const struct lw_daemon *d)
 	return the(d) && the(d)->udp ? lw_coap_udp_port(the(d)->udp) : 0;
 }
 
+int lw_bootstrap_secure_port(const struct lw_daemon *d)
+{
+	return the(d) && the(d)->dtls ? lw_coap_dtls_port(the(d)->dtls) : 0;
+}
+
+/*
+ * The DTLS listener on [bootstrap] secure_port: the DM side's listener code
+ * with the bootstrap credentials, and [coaps]'s certificate, CAs and limits
+ * (one server identity for both). As for UDP, a default port that is taken
+ * only turns it off.
+ */
+static int open_dtls(struct lw_bootstrap *bs, char *err, size_t errlen)
+{
+	const struct lw_config *c = bs->d->cfg;
+	if (c->bootstrap_secure_port == 0)
+		return LW_EXIT_OK;
+	struct lw_coap_dtls_config dc = {
+		.name = "bootstrap dtls",
+		.bind = c->bootstrap_bind,
+		.port = c->bootstrap_secure_port,
+		.rcvbuf = 0,
+		.certificate = c->coaps_certificate,
+		.private_key = c->coaps_private_key,
+		.ca_file = c->coaps_ca_file,
+		.idle_ms = (uint64_t)c->coaps_session_idle * 1000,
+		.max_sessions = (size_t)c->coaps_max_sessions,
+		.handshake_timeout_ms = (uint32_t)c->coaps_handshake_timeout_ms,
+	};
+	char why[400];
+	int rc = lw_coap_dtls_open(&bs->dtls, bs->engine, bs->d->loop.base, &dc,
+	                           &bs->configs.bs_creds, why, sizeof(why));
+	if (rc == LW_EEXIST && lw_config_line(c, "bootstrap", "secure_port") == 0) {
+		lw_log(LW_LOG_WARN, "[bootstrap] %s: bootstrap over DTLS is off (set [bootstrap] "
+		       "secure_port, 0 to disable)", why);
+		return LW_EXIT_OK;
+	}
+	if (rc) {
+		snprintf(err, errlen, "[bootstrap] %s", why);
+		return LW_EXIT_RUNTIME;
+	}
+	return LW_EXIT_OK;
+}
+
 int lw_bootstrap_start(struct lw_daemon *d, char *err, size_t errlen)
 {
 	const struct lw_config *c = d->cfg;
@@ -679,6 +758,10 @@ int lw_bootstrap_start(struct lw_daemon *d, char *err, size_t errlen)
 	bs->configs.coaps_port = c->coaps_port;
 	bs->configs.coap_bind = c->coap_bind;
 	bs->configs.coaps_bind = c->coaps_bind;
+	bs->configs.coap_tcp_port = c->coap_tcp_port;
+	bs->configs.coaps_tcp_port = c->coaps_tcp_port;
+	bs->configs.coap_tcp_bind = c->coap_tcp_bind;
+	bs->configs.coaps_tcp_bind = c->coaps_tcp_bind;
 	const struct lw_store *st =
 		d->storage && d->storage->store.ops ? &d->storage->store : NULL;
 	int rc = lw_bs_configs_load(&bs->configs, st, d->loop.base);
@@ -687,7 +770,7 @@ int lw_bootstrap_start(struct lw_daemon *d, char *err, size_t errlen)
 		         lw_strerror(rc));
 		return LW_EXIT_RUNTIME;
 	}
-	if (c->bootstrap_port == 0)
+	if (c->bootstrap_port == 0 && c->bootstrap_secure_port == 0)
 		return LW_EXIT_OK;
 	struct lw_coap_params params;
 	lw_coap_params_default(&params);
@@ -708,7 +791,20 @@ int lw_bootstrap_start(struct lw_daemon *d, char *err, size_t errlen)
 	rc = rc ? rc
 	        : lw_coap_resource_add(bs->engine, "/bspack", "", LW_COAP_METHOD(LW_COAP_GET),
 	                               bs_pack, bs);
-	bs->udp = rc ? NULL : malloc(sizeof(*bs->udp));
+	if (rc) {
+		snprintf(err, errlen, "bootstrap: out of memory");
+		return LW_EXIT_RUNTIME;
+	}
+	rc = open_dtls(bs, err, errlen);
+	if (rc)
+		return rc;
+	if (c->bootstrap_port == 0) {
+		lw_log(LW_LOG_INFO, "bootstrap server on dtls %s:%d only, %zu configuration%s",
+		       c->bootstrap_bind, bs->dtls ? lw_coap_dtls_port(bs->dtls) : 0,
+		       bs->configs.count, bs->configs.count == 1 ? "" : "s");
+		return LW_EXIT_OK;
+	}
+	bs->udp = malloc(sizeof(*bs->udp));
 	if (!bs->udp) {
 		snprintf(err, errlen, "bootstrap: out of memory");
 		return LW_EXIT_RUNTIME;
@@ -724,15 +820,18 @@ int lw_bootstrap_start(struct lw_daemon *d, char *err, size_t errlen)
 		 * this host) is worth a warning, a port the file names is not
 		 * negotiable. */
 		if (in_use && lw_config_line(c, "bootstrap", "port") == 0) {
-			lw_log(LW_LOG_WARN, "[bootstrap] %s: the bootstrap server is off (set "
+			lw_log(LW_LOG_WARN, "[bootstrap] %s: bootstrap over plain CoAP is off (set "
 			       "[bootstrap] port, 0 to disable)", why);
 			return LW_EXIT_OK;
 		}
 		snprintf(err, errlen, "[bootstrap] %s", why);
 		return LW_EXIT_RUNTIME;
 	}
-	lw_log(LW_LOG_INFO, "bootstrap server on udp %s:%d, %zu configuration%s",
-	       c->bootstrap_bind, lw_coap_udp_port(bs->udp), bs->configs.count,
+	char dtls_port[32] = "";
+	if (bs->dtls)
+		snprintf(dtls_port, sizeof(dtls_port), " and dtls :%d", lw_coap_dtls_port(bs->dtls));
+	lw_log(LW_LOG_INFO, "bootstrap server on udp %s:%d%s, %zu configuration%s",
+	       c->bootstrap_bind, lw_coap_udp_port(bs->udp), dtls_port, bs->configs.count,
 	       bs->configs.count == 1 ? "" : "s");
 	return LW_EXIT_OK;
 }
@@ -749,6 +848,7 @@ void lw_bootstrap_stop(struct lw_daemon *d)
 		lw_coap_udp_close(bs->udp);
 		free(bs->udp);
 	}
+	lw_coap_dtls_close(bs->dtls);
 	if (bs->engine) {
 		lw_coap_engine_free(bs->engine);
 		free(bs->engine);

@@ -3,6 +3,13 @@
  * name (see bootstrap.h). A configuration is checked whole when it is set,
  * so that a session never finds a value it cannot write: every later step
  * works from the parsed struct lw_bs_server, never from the JSON again.
+ *
+ * "bootstrapSecurity" is the device's credential towards this bootstrap
+ * server (not towards the DM servers it configures): it lives in the
+ * configuration's document, which the store keeps, and in cs->bs_creds, the
+ * table the bootstrap DTLS listener looks identities up in. Same format and
+ * rules as /api/v1/security, so the same code (security/credentials.c) parses
+ * and indexes it; only the table differs.
  */
 #include "lwm2m/bootstrap.h"
 
@@ -44,7 +51,10 @@ static uint64_t ep_hash(const char *ep)
 int lw_bs_configs_init(struct lw_bs_configs *cs)
 {
 	memset(cs, 0, sizeof(*cs));
-	return lw_htable_init(&cs->by_ep, 16);
+	int rc = lw_htable_init(&cs->by_ep, 16);
+	if (!rc && (rc = lw_credentials_init(&cs->bs_creds)) != 0)
+		lw_htable_free(&cs->by_ep);
+	return rc;
 }
 
 static void server_clear(struct lw_bs_server *s)
@@ -79,6 +89,8 @@ void lw_bs_configs_free(struct lw_bs_configs *cs)
 		}
 	}
 	lw_htable_free(&cs->by_ep);
+	if (cs->bs_creds.by_ep.buckets)
+		lw_credentials_free(&cs->bs_creds);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -95,19 +107,27 @@ const struct lw_bs_config *lw_bs_config_find(const struct lw_bs_configs *cs, con
 
 /* ---- checking a configuration ---- */
 
-/* "coap://host:port" or "coaps://[v6]:port", nothing after the port. */
+/* "coap://host:port" or "coaps://[v6]:port" (or coap+tcp://, coaps+tcp://),
+ * nothing after the port. */
 static int parse_uri(struct lw_bs_server *s, const char *uri, char *why, size_t whylen)
 {
-	const char *p;
-	if (strncmp(uri, "coap://", 7) == 0) {
-		p = uri + 7;
-		s->secure = 0;
-	} else if (strncmp(uri, "coaps://", 8) == 0) {
-		p = uri + 8;
-		s->secure = 1;
-	} else {
-		return fail(why, whylen, "uri \"%s\" must start with coap:// or coaps://", uri);
+	static const struct {
+		const char *scheme;
+		int secure, tcp;
+	} schemes[] = {{"coap://", 0, 0}, {"coaps://", 1, 0}, {"coap+tcp://", 0, 1},
+	               {"coaps+tcp://", 1, 1}};
+	const char *p = NULL;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]) && !p; i++) {
+		size_t n = strlen(schemes[i].scheme);
+		if (strncmp(uri, schemes[i].scheme, n) == 0) {
+			p = uri + n;
+			s->secure = schemes[i].secure;
+			s->tcp = schemes[i].tcp;
+		}
 	}
+	if (!p)
+		return fail(why, whylen, "uri \"%s\" must start with coap://, coaps://, coap+tcp:// "
+		            "or coaps+tcp://", uri);
 	const char *host = p, *host_end;
 	if (*p == '[') {
 		host = p + 1;
@@ -220,8 +240,8 @@ static int parse_security(struct lw_bs_server *s, const json_t *sec, char *why, 
 {
 	if (!sec) {
 		if (s->secure)
-			return fail(why, whylen, "server %u: a coaps:// server needs \"security\"",
-			            s->ssid);
+			return fail(why, whylen, "server %u: a %s server needs \"security\"",
+			            s->ssid, s->tcp ? "coaps+tcp://" : "coaps://");
 		s->mode = LW_BS_NOSEC;
 		return 0;
 	}
@@ -237,7 +257,8 @@ static int parse_security(struct lw_bs_server *s, const json_t *sec, char *why, 
 		            s->ssid);
 	if ((s->mode == LW_BS_NOSEC) == s->secure)
 		return fail(why, whylen, "server %u: mode %s does not go with a %s uri", s->ssid,
-		            mode, s->secure ? "coaps://" : "coap://");
+		            mode, s->secure ? (s->tcp ? "coaps+tcp://" : "coaps://")
+		                            : (s->tcp ? "coap+tcp://" : "coap://"));
 	static const char *const *const members[] = {psk_members, rpk_members, x509_members,
 	                                             nosec_members};
 	char what[64];
@@ -343,6 +364,37 @@ static int parse_server(struct lw_bs_server *s, const json_t *o, size_t index, c
 	return parse_security(s, json_object_get(o, "security"), why, whylen);
 }
 
+/*
+ * Parses bootstrapSecurity as /api/v1/security would, in a table of its own
+ * so that nothing real changes. 0 with *out (the parsed credential, in
+ * *scratch, which the caller frees) or LW_EINVAL / LW_ENOMEM with why.
+ */
+static int parse_bs_security(const char *endpoint, const json_t *sec,
+                             struct lw_credentials *scratch, const struct lw_credential **out,
+                             char *why, size_t whylen)
+{
+	*out = NULL;
+	if (lw_credentials_init(scratch) != 0) {
+		memset(scratch, 0, sizeof(*scratch)); /* nothing for the caller to free */
+		return LW_ENOMEM;
+	}
+	const char *mode = json_string_value(json_object_get(sec, "mode"));
+	if (!json_is_object(sec) || !mode ||
+	    (strcmp(mode, "psk") && strcmp(mode, "rpk") && strcmp(mode, "x509")))
+		return fail(why, whylen, "\"bootstrapSecurity\" must be an object with \"mode\" "
+		            "psk, rpk or x509 (as for /api/v1/security)");
+	if (json_object_get(sec, "endpoint"))
+		return fail(why, whylen, "unknown member \"endpoint\" in \"bootstrapSecurity\"");
+	char inner[160];
+	int rc = lw_credentials_put(scratch, endpoint, sec, inner, sizeof(inner), NULL, NULL);
+	if (rc == LW_EINVAL)
+		return fail(why, whylen, "bootstrapSecurity: %s", inner);
+	if (rc)
+		return rc;
+	*out = lw_credentials_by_endpoint(scratch, endpoint);
+	return 0;
+}
+
 /* A new configuration from body, or NULL with why (*rc the status). */
 static struct lw_bs_config *parse(const char *endpoint, const json_t *body, char *why,
                                   size_t whylen, int *rc)
@@ -352,7 +404,7 @@ static struct lw_bs_config *parse(const char *endpoint, const json_t *body, char
 		fail(why, whylen, "the body must be a JSON object {\"servers\": [...]}");
 		return NULL;
 	}
-	static const char *const top[] = {"servers", NULL};
+	static const char *const top[] = {"servers", "bootstrapSecurity", NULL};
 	if (only_members(body, top, "the configuration", why, whylen))
 		return NULL;
 	const json_t *list = json_object_get(body, "servers");
@@ -387,6 +439,21 @@ static struct lw_bs_config *parse(const char *endpoint, const json_t *body, char
 				return NULL;
 			}
 	}
+	const json_t *bsec = json_object_get(body, "bootstrapSecurity");
+	if (bsec) {
+		struct lw_credentials scratch;
+		const struct lw_credential *cred;
+		int r = parse_bs_security(endpoint, bsec, &scratch, &cred, why, whylen);
+		lw_credentials_free(&scratch);
+		if (r) {
+			*rc = r;
+			if (r == LW_ENOMEM)
+				fail(why, whylen, "out of memory");
+			config_free(c);
+			return NULL;
+		}
+		c->has_bs_security = 1;
+	}
 	c->doc = json_deep_copy(body);
 	if (!c->doc) {
 		*rc = LW_ENOMEM;
@@ -394,6 +461,47 @@ static struct lw_bs_config *parse(const char *endpoint, const json_t *body, char
 		return NULL;
 	}
 	return c;
+}
+
+/* LW_EEXIST (with why) when another endpoint's bootstrap credential has the
+ * PSK identity or public key of c's: the listener could not tell them apart. */
+static int bs_conflict(struct lw_bs_configs *cs, const struct lw_bs_config *c, char *why,
+                       size_t whylen)
+{
+	if (!c->has_bs_security)
+		return 0;
+	struct lw_credentials scratch;
+	const struct lw_credential *cred;
+	int rc = parse_bs_security(c->endpoint, json_object_get(c->doc, "bootstrapSecurity"),
+	                           &scratch, &cred, why, whylen);
+	const struct lw_credential *other = NULL;
+	if (!rc && cred->mode == LW_SEC_PSK)
+		other = lw_credentials_by_psk_identity(&cs->bs_creds, cred->secret, cred->secret_len);
+	else if (!rc && cred->mode == LW_SEC_RPK)
+		other = lw_credentials_by_public_key(&cs->bs_creds, cred->secret, cred->secret_len);
+	if (other && other->mode == cred->mode && strcmp(other->endpoint, c->endpoint) != 0) {
+		snprintf(why, whylen, "bootstrapSecurity: another endpoint has this %s",
+		         cred->mode == LW_SEC_PSK ? "identity" : "public key");
+		rc = LW_EEXIST;
+	}
+	lw_credentials_free(&scratch);
+	return rc;
+}
+
+/* Makes bs_creds hold c's bootstrap credential (or none). */
+static void bs_credential_set(struct lw_bs_configs *cs, const struct lw_bs_config *c)
+{
+	if (!c->has_bs_security) {
+		lw_credentials_del(&cs->bs_creds, c->endpoint, NULL, NULL);
+		return;
+	}
+	char why[160];
+	int rc = lw_credentials_put(&cs->bs_creds, c->endpoint,
+	                            json_object_get(c->doc, "bootstrapSecurity"), why, sizeof(why),
+	                            NULL, NULL);
+	if (rc)
+		lw_log(LW_LOG_WARN, "bootstrap: the bootstrap credential of %s is not in use: %s",
+		       c->endpoint, rc == LW_ENOMEM ? "out of memory" : why);
 }
 
 /* ---- which server is this daemon ---- */
@@ -439,10 +547,13 @@ static int is_local(const struct lw_bs_configs *cs, const struct lw_bs_server *s
 {
 	if (s->local >= 0)
 		return s->local;
-	int port = s->secure ? cs->coaps_port : cs->coap_port;
+	int port = s->tcp ? (s->secure ? cs->coaps_tcp_port : cs->coap_tcp_port)
+	                  : (s->secure ? cs->coaps_port : cs->coap_port);
+	const char *bind = s->tcp ? (s->secure ? cs->coaps_tcp_bind : cs->coap_tcp_bind)
+	                          : (s->secure ? cs->coaps_bind : cs->coap_bind);
 	if (port == 0 || s->port != port)
 		return 0;
-	return host_is_here(s->host, s->secure ? cs->coaps_bind : cs->coap_bind);
+	return host_is_here(s->host, bind);
 }
 
 /* The credential body for s (NULL: nothing to install, mode nosec). */
@@ -515,6 +626,13 @@ int lw_bs_config_put(struct lw_bs_configs *cs, const char *endpoint, const json_
 		config_free(c);
 		return LW_ENOMEM;
 	}
+	rc = bs_conflict(cs, c, why, whylen);
+	if (rc) {
+		free(doc);
+		free(p);
+		config_free(c);
+		return rc;
+	}
 	p->done = done;
 	p->arg = arg;
 	p->left = 1; /* ours, released at the end */
@@ -544,6 +662,7 @@ int lw_bs_config_put(struct lw_bs_configs *cs, const char *endpoint, const json_
 		break;
 	}
 	install(cs, c);
+	bs_credential_set(cs, c);
 	if (cs->st) {
 		p->left++;
 		rc = cs->st->ops->doc_put(cs->st->be, LW_ST_BOOTSTRAP, endpoint, NULL, doc,
@@ -568,6 +687,7 @@ int lw_bs_config_del(struct lw_bs_configs *cs, const char *endpoint,
 	lw_htable_remove(&cs->by_ep, &c->node);
 	cs->count--;
 	config_free(c);
+	lw_credentials_del(&cs->bs_creds, endpoint, NULL, NULL);
 	if (!cs->st) {
 		if (done)
 			done(arg, 0);
@@ -614,6 +734,21 @@ json_t *lw_bs_config_json(const struct lw_bs_config *c)
 		                        (json_int_t)s->lifetime,
 		                        "binding", s->binding, "notificationStoring",
 		                        s->notification_storing, "local", s->local, "security", sec));
+	}
+	if (c->has_bs_security) {
+		/* Parsed again (it was checked when set) for the one description
+		 * of a credential that /api/v1/security gives too: hints only. */
+		struct lw_credentials scratch;
+		const struct lw_credential *bc = NULL;
+		char why[160];
+		parse_bs_security(c->endpoint, json_object_get(c->doc, "bootstrapSecurity"),
+		                  &scratch, &bc, why, sizeof(why));
+		json_t *bj = bc ? lw_credential_json(bc) : NULL;
+		lw_credentials_free(&scratch);
+		if (bj) {
+			json_object_del(bj, "endpoint");
+			json_object_set_new(o, "bootstrapSecurity", bj);
+		}
 	}
 	return o;
 }
@@ -679,7 +814,14 @@ static int load_one(void *ctx, const struct lw_st_doc *doc)
 	}
 	for (size_t i = 0; i < c->n; i++)
 		c->servers[i].local = is_local(cs, &c->servers[i]);
+	char conflict[200];
+	if (bs_conflict(cs, c, conflict, sizeof(conflict)) != 0) {
+		lw_log(LW_LOG_WARN, "bootstrap: the stored configuration of %s: %s; its bootstrap "
+		       "credential is not in use", doc->key, conflict);
+		c->has_bs_security = 0;
+	}
 	install(cs, c);
+	bs_credential_set(cs, c);
 	return 1;
 }
 

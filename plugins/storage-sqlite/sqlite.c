@@ -174,6 +174,7 @@ struct sq {
 	int sync_full;
 	size_t batch_max, queue_max;
 	long long retention_days;
+	long long point_delay_ms; /* how long points alone may wait for company */
 
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
@@ -182,10 +183,13 @@ struct sq {
 
 	struct op *head, *tail; /* queued, not yet in a batch */
 	size_t queued;          /* cost queued or in flight */
+	size_t urgent;          /* queued calls that are not ts_append */
+	size_t queued_points;   /* points queued, not yet in a batch */
+	uint64_t points_since_ms; /* when the oldest queued point came (monotonic) */
 	struct batch *inflight;
 	int closing; /* close() runs the queue itself: no more jobs */
 
-	lw_ptimer *retry, *prune;
+	lw_ptimer *retry, *prune, *delay;
 	int prune_queued;
 	lw_metric *m_queued, *m_batches, *m_points, *m_errors;
 
@@ -205,6 +209,8 @@ static const struct lw_conf_key keys[] = {
 	 "operations (points for ts_append) per transaction"},
 	{"queue_max", LW_CONF_INT, "1000000", 1, 1000000000,
 	 "operations accepted but not committed before calls answer LW_EAGAIN"},
+	{"point_delay_ms", LW_CONF_INT, "200", 0, 10000,
+	 "how long time-series points may wait to share a transaction; 0: none"},
 	{"retention_days", LW_CONF_INT, "0", 0, 36500,
 	 "time-series points older than this are pruned hourly; 0 keeps them forever"},
 	{NULL, 0, NULL, 0, 0, NULL},
@@ -265,6 +271,13 @@ static struct op *op_new(int kind, size_t extra, char **tail)
 
 static void kick(struct sq *sq);
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* Queues o, or answers why it cannot be (then o is freed). */
 static int enqueue(struct sq *sq, struct op *o)
 {
@@ -284,6 +297,13 @@ static int enqueue(struct sq *sq, struct op *o)
 		sq->head = o;
 	sq->tail = o;
 	sq->queued += o->cost;
+	if (o->kind != OP_TS_APPEND)
+		sq->urgent++;
+	else {
+		if (!sq->queued_points)
+			sq->points_since_ms = mono_ms();
+		sq->queued_points += o->n_points;
+	}
 	lw_metric_set(sq->m_queued, (double)sq->queued);
 	kick(sq);
 	return 0;
@@ -838,11 +858,17 @@ static struct batch *take(struct sq *sq)
 		*tail = o;
 		tail = &o->next;
 		b->cost += o->cost;
-		if (o->kind == OP_TS_APPEND)
+		if (o->kind == OP_TS_APPEND) {
 			b->points += o->n_points;
+			sq->queued_points -= o->n_points;
+		} else {
+			sq->urgent--;
+		}
 	}
 	if (!sq->head)
 		sq->tail = NULL;
+	if (sq->queued_points)
+		sq->points_since_ms = mono_ms(); /* what is left waits from now */
 	return b;
 }
 
@@ -858,6 +884,12 @@ static void untake(struct sq *sq, struct batch *b)
 			sq->tail = last;
 		sq->head = b->head;
 	}
+	for (struct op *o = b->head; o; o = o->next) {
+		if (o->kind == OP_TS_APPEND)
+			sq->queued_points += o->n_points;
+		else
+			sq->urgent++;
+	}
 	free(b);
 }
 
@@ -871,6 +903,20 @@ static void kick(struct sq *sq)
 {
 	if (sq->inflight || !sq->head || !sq->is_open || sq->closing)
 		return;
+	/*
+	 * Points alone wait up to point_delay_ms for more: a commit writes every
+	 * index page its points touched, one per device in the worst case, so
+	 * a transaction of many points per device costs far less per point than
+	 * many small ones. Anything else goes at once (a registration, a query,
+	 * a flush), taking the waiting points along.
+	 */
+	if (!sq->urgent && sq->queued_points < sq->batch_max && sq->point_delay_ms > 0) {
+		uint64_t waited = mono_ms() - sq->points_since_ms;
+		if (waited < (uint64_t)sq->point_delay_ms) {
+			lw_ptimer_arm(sq->delay, (uint64_t)sq->point_delay_ms - waited);
+			return;
+		}
+	}
 	struct batch *b = take(sq);
 	if (!b) {
 		lw_ptimer_arm(sq->retry, RETRY_MS);
@@ -1294,6 +1340,7 @@ static void sq_close(void *be)
 	sq->closing = 0;
 	lw_ptimer_cancel(sq->prune);
 	lw_ptimer_cancel(sq->retry);
+	lw_ptimer_cancel(sq->delay);
 	sq->prune_queued = 0;
 	if (sq->db)
 		exec1(sq, "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -1350,14 +1397,18 @@ static int sq_init(lw_plugin *self)
 	sq->sync_full = strcmp(sync, "full") == 0;
 	sq->batch_max = (size_t)lw_plugin_conf_int(self, "batch_max");
 	sq->queue_max = (size_t)lw_plugin_conf_int(self, "queue_max");
+	sq->point_delay_ms = lw_plugin_conf_int(self, "point_delay_ms");
 	sq->retention_days = lw_plugin_conf_int(self, "retention_days");
 	sq->retry = lw_ptimer_new(self, on_retry, sq);
+	sq->delay = lw_ptimer_new(self, on_retry, sq);
 	sq->prune = lw_ptimer_new(self, on_prune, sq);
 	int rc = lw_storage_register(self, &sq_ops, sq);
-	if (rc || !sq->retry || !sq->prune) {
+	if (rc || !sq->retry || !sq->prune || !sq->delay) {
 		lw_plugin_set_error(self, "cannot register the sqlite backend");
 		if (sq->retry)
 			lw_ptimer_free(sq->retry);
+		if (sq->delay)
+			lw_ptimer_free(sq->delay);
 		if (sq->prune)
 			lw_ptimer_free(sq->prune);
 		memset(sq, 0, offsetof(struct sq, mu));
@@ -1372,6 +1423,7 @@ static void sq_fini(lw_plugin *self)
 	struct sq *sq = lw_plugin_data(self);
 	sq_close(sq);
 	lw_ptimer_free(sq->retry);
+	lw_ptimer_free(sq->delay);
 	lw_ptimer_free(sq->prune);
 	/* Everything before the lock: the next init (a test's reload) starts clean. */
 	memset(sq, 0, offsetof(struct sq, mu));

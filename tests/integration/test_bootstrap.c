@@ -25,7 +25,7 @@
 #define AUTH "Bearer " TOKEN
 
 static struct lwd d;
-static int http_port, bs_port, coaps_port;
+static int http_port, bs_port, coaps_port, bss_port, tls_port;
 
 static void setup(void)
 {
@@ -60,14 +60,22 @@ static void start(int session_timeout)
 		http_port = httpc_free_port();
 		bs_port = lw_free_udp_port();
 		coaps_port = lw_free_udp_port();
-		cr_assert(http_port > 0 && bs_port > 0 && coaps_port > 0);
-		char extra[600];
+		bss_port = lw_free_udp_port();
+		tls_port = httpc_free_port();
+		cr_assert(http_port > 0 && bs_port > 0 && coaps_port > 0 && bss_port > 0 &&
+		          tls_port > 0);
+		if (tls_port == http_port)
+			continue;
+		char extra[800];
 		snprintf(extra, sizeof(extra),
 		         "[http]\nbind = 127.0.0.1\nport = %d\nadmin_token = " TOKEN "\n"
 		         "sse_keepalive_ms = 200\n"
 		         "[coaps]\nbind = 127.0.0.1\nport = %d\n"
-		         "[bootstrap]\nbind = 127.0.0.1\nport = %d\nsession_timeout = %d\n",
-		         http_port, coaps_port, bs_port, session_timeout);
+		         "[coap_tcp]\nport = 0\n"
+		         "[coaps_tcp]\nbind = 127.0.0.1\nport = %d\n"
+		         "[bootstrap]\nbind = 127.0.0.1\nport = %d\nsecure_port = %d\n"
+		         "session_timeout = %d\n",
+		         http_port, coaps_port, tls_port, bs_port, bss_port, session_timeout);
 		struct lwd_opts o = {.extra_conf = extra};
 		if (lwd_start(&d, &o) == 0)
 			return;
@@ -1023,4 +1031,308 @@ Test(bootstrap, rpk_and_x509_servers)
 	http(&r, "PUT", "/api/v1/bootstrap/dev15", body);
 	cr_expect_eq(r.status, 400, "%s", r.body);
 	cr_expect(strstr(r.body, "publicKey"), "%s", r.body);
+}
+
+/* ---- bootstrap over DTLS ([bootstrap] secure_port) ---- */
+
+#define BS_KEY "0f0e0d0c0b0a09080706050403020100"
+#define DM_KEY "00112233445566778899aabbccddeeff"
+
+/* ep's configuration: its bootstrap PSK (bsid, BS_KEY), the one a device
+ * has from the factory, and this daemon over DTLS with a PSK the device
+ * does not know yet (EP-dm, DM_KEY). */
+static void put_dtls_config(const char *ep, const char *bsid, int want)
+{
+	char body[1024], target[128];
+	snprintf(body, sizeof(body),
+	         "{\"bootstrapSecurity\": {\"mode\": \"psk\", \"identity\": \"%s\","
+	         " \"key\": \"" BS_KEY "\"},"
+	         " \"servers\": [{\"shortServerId\": 1, \"uri\": \"coaps://127.0.0.1:%d\","
+	         " \"lifetime\": 300, \"security\": {\"mode\": \"psk\", \"identity\": \"%s-dm\","
+	         " \"key\": \"" DM_KEY "\"}}]}",
+	         bsid, coaps_port, ep);
+	snprintf(target, sizeof(target), "/api/v1/bootstrap/%s", ep);
+	struct httpc_resp r;
+	http(&r, "PUT", target, body);
+	cr_assert_eq(r.status, want, "PUT %s: %d %s", target, r.status, r.body);
+}
+
+/* The reference client, factory-fresh: only the bootstrap server's coaps://
+ * URI and a bootstrap PSK. */
+static pid_t run_dtls_client(const char *ep, const char *id, const char *key, char *err_path,
+                             size_t cap)
+{
+	char bin[1024], uri[64];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(uri, sizeof(uri), "coaps://127.0.0.1:%d", bss_port);
+	snprintf(err_path, cap, "%s/%s.err", d.dir, ep);
+	const char *argv[] = {bin, "-b", "-u", uri, "-n", ep, "-i", id, "-k", key,
+	                      "--give-up", "1", NULL};
+	pid_t pid = lw_spawn(argv, NULL, err_path);
+	cr_assert_gt(pid, 0);
+	return pid;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay ? strstr(hay, needle) : NULL; p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+Test(bootstrap, factory_fresh_client_bootstraps_over_dtls)
+{
+	start(10);
+	put_dtls_config("sec1", "sec1-bs", 200);
+	struct httpc_resp r;
+	/* The bootstrap credential is shown as a hint, and is not a DM one. */
+	http(&r, "GET", "/api/v1/bootstrap/sec1", NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	json_t *j = json_of(r.body);
+	json_t *bsec = json_object_get(j, "bootstrapSecurity");
+	cr_expect_str_eq(json_string_value(json_object_get(bsec, "mode")), "psk");
+	cr_expect_str_eq(json_string_value(json_object_get(bsec, "identity")), "sec1-bs");
+	cr_expect(json_object_get(bsec, "keyHint") && !json_object_get(bsec, "key"), "%s", r.body);
+	cr_expect(!strstr(r.body, BS_KEY) && !strstr(r.body, DM_KEY), "a key in full: %s", r.body);
+	json_decref(j);
+	http(&r, "GET", "/api/v1/security/sec1", NULL);
+	cr_expect(strstr(r.body, "\"identity\":\"sec1-dm\""), "the DM credential: %s", r.body);
+
+	int ev = open_events("sec1");
+	char err_path[400];
+	pid_t pid = run_dtls_client("sec1", "sec1-bs", BS_KEY, err_path, sizeof(err_path));
+	expect_bootstrap_then_register(ev, err_path);
+	http(&r, "GET", "/api/v1/clients/sec1", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"secure\":true"), "not registered over DTLS: %s", r.body);
+	char *log = lw_slurp(d.err);
+	/* Bootstrap on the bootstrap listener, then the DM listener with the
+	 * PSK the bootstrap wrote. */
+	char bs_line[64];
+	snprintf(bs_line, sizeof(bs_line), "bootstrap dtls: 127.0.0.1:");
+	cr_expect(log && strstr(log, bs_line), "no bootstrap DTLS session:\n%s", log);
+	cr_expect_eq(count(log, "authenticated as endpoint \"sec1\" (psk"), 2,
+	             "one bootstrap and one DM handshake expected:\n%s", log);
+	free(log);
+	/* Server-initiated: the device goes back to the bootstrap server over
+	 * DTLS with its bootstrap credentials, and registers again. */
+	http(&r, "POST", "/api/v1/bootstrap/sec1/start", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	expect_bootstrap_then_register(ev, err_path);
+	log = lw_slurp(d.err);
+	cr_expect_eq(count(log, "authenticated as endpoint \"sec1\" (psk"), 4,
+	             "a second bootstrap and DM handshake expected:\n%s", log);
+	free(log);
+	lw_stop_child(pid, 5000);
+	close(ev);
+	char *clog = lw_slurp(err_path);
+	char want[96];
+	snprintf(want, sizeof(want), "registering with coaps://127.0.0.1:%d (security mode 0",
+	         coaps_port);
+	cr_expect(clog && strstr(clog, want), "%s", clog);
+	free(clog);
+}
+
+Test(bootstrap, wrong_bootstrap_key_refused)
+{
+	start(10);
+	put_dtls_config("sec2", "sec2-bs", 200);
+	char err_path[400];
+	pid_t pid = run_dtls_client("sec2", "sec2-bs", "ffeeddccbbaa99887766554433221100",
+	                            err_path, sizeof(err_path));
+	int st = lw_wait_timeout(pid, 10000);
+	char *clog = lw_slurp(err_path);
+	cr_expect(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	          "the client should give up (status 0x%x):\n%s", st, clog);
+	cr_expect(clog && strstr(clog, "DTLS handshake failed"), "%s", clog);
+	free(clog);
+	if (st < 0)
+		lw_stop_child(pid, 1000);
+	char *log = lw_slurp(d.err);
+	cr_expect(log && strstr(log, "bootstrap dtls: 127.0.0.1:") &&
+	                  strstr(log, "handshake failed"),
+	          "%s", log);
+	cr_expect(!strstr(log, "bootstrap of sec2"), "a session started:\n%s", log);
+	free(log);
+	/* Nor does plain CoAP get around it: sec2 has bootstrap credentials. */
+	struct bsc c;
+	bsc_open(&c);
+	bsc_request(&c, "sec2", -1);
+	cr_expect_eq(c.reply_code, COAP_RESPONSE_CODE_FORBIDDEN, "got %d.%02d",
+	             c.reply_code >> 5, c.reply_code & 31);
+	cr_expect(strstr(c.reply_payload, "must bootstrap over DTLS"), "%s", c.reply_payload);
+	bsc_close(&c);
+	struct httpc_resp r;
+	http(&r, "GET", "/api/v1/clients/sec2", NULL);
+	cr_expect_eq(r.status, 404, "%s", r.body);
+}
+
+Test(bootstrap, identity_endpoint_mismatch_refused)
+{
+	start(10);
+	put_dtls_config("sec3", "sec3-bs", 200);
+	put_dtls_config("sec4", "sec4-bs", 200);
+	/* sec4's bootstrap credentials, sec3's name. */
+	char err_path[400];
+	pid_t pid = run_dtls_client("sec3", "sec4-bs", BS_KEY, err_path, sizeof(err_path));
+	int st = lw_wait_timeout(pid, 10000);
+	char *clog = lw_slurp(err_path);
+	cr_expect(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x:\n%s", st, clog);
+	cr_expect(clog && strstr(clog, "refused: 4.03"), "%s", clog);
+	free(clog);
+	if (st < 0)
+		lw_stop_child(pid, 1000);
+	char *log = lw_slurp(d.err);
+	cr_expect(log && strstr(log, "the DTLS session authenticated as endpoint \"sec4\", "
+	                             "not \"sec3\""),
+	          "%s", log);
+	cr_expect(!strstr(log, "bootstrap of sec3"), "a session started:\n%s", log);
+	free(log);
+}
+
+Test(bootstrap, bootstrap_security_rules)
+{
+	start(10);
+	expect_400("{\"bootstrapSecurity\": {\"mode\": \"nosec\"}, \"servers\": [{\"shortServerId\":"
+	           " 1, \"uri\": \"coap://h:1\"}]}",
+	           "bootstrapSecurity");
+	expect_400("{\"bootstrapSecurity\": {\"mode\": \"psk\", \"identity\": \"x\"}, \"servers\":"
+	           " [{\"shortServerId\": 1, \"uri\": \"coap://h:1\"}]}",
+	           "key");
+	expect_400("{\"bootstrapSecurity\": {\"mode\": \"psk\", \"identity\": \"x\", \"key\": "
+	           "\"00\", \"endpoint\": \"y\"}, \"servers\": [{\"shortServerId\": 1, \"uri\": "
+	           "\"coap://h:1\"}]}",
+	           "endpoint");
+	/* One identity, one endpoint: the listener must know whose key it is. */
+	put_dtls_config("sec5", "shared-bs", 200);
+	put_dtls_config("sec6", "shared-bs", 409);
+	struct httpc_resp r;
+	http(&r, "GET", "/api/v1/bootstrap/sec6", NULL);
+	cr_expect_eq(r.status, 404, "a refused configuration was kept: %s", r.body);
+	/* Removing sec5's configuration frees its bootstrap identity (its DM
+	 * credential stays, as documented). */
+	http(&r, "DELETE", "/api/v1/bootstrap/sec5", NULL);
+	cr_expect_eq(r.status, 204, "%s", r.body);
+	put_dtls_config("sec6", "shared-bs", 200);
+	/* And the bootstrap credentials come back after a restart. */
+	int status = lwd_stop(&d);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	start(10);
+	put_dtls_config("sec5", "shared-bs", 409);
+	http(&r, "GET", "/api/v1/bootstrap/sec6", NULL);
+	cr_expect(strstr(r.body, "\"identity\":\"shared-bs\"") && strstr(r.body, "keyHint"),
+	          "%s", r.body);
+}
+
+/* ---- server-initiated bootstrap (POST /api/v1/bootstrap/{ep}/start) ---- */
+
+static void wait_registered(const char *ep, const char *client_err)
+{
+	char target[128];
+	snprintf(target, sizeof(target), "/api/v1/clients/%s", ep);
+	struct httpc_resp r;
+	uint64_t end = lw_now_ms() + 8000;
+	do {
+		http(&r, "GET", target, NULL);
+		if (r.status == 200)
+			return;
+		usleep(50000);
+	} while (lw_now_ms() < end);
+	cr_assert_fail("%s did not register:\n%s", ep, lw_slurp(client_err));
+}
+
+Test(bootstrap, server_initiated_bootstrap)
+{
+	start(10);
+	char body[300];
+	snprintf(body, sizeof(body),
+	         "{\"servers\": [{\"shortServerId\": 1, \"uri\": \"coap://127.0.0.1:%d\","
+	         " \"lifetime\": 60}]}",
+	         d.port);
+	struct httpc_resp r;
+	http(&r, "PUT", "/api/v1/bootstrap/si1", body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	int ev = open_events("si1");
+	char err_path[400];
+	pid_t pid = run_client("si1", err_path, sizeof(err_path));
+	expect_bootstrap_then_register(ev, err_path);
+
+	/* The device has a bootstrap account: it allows it, answers 2.04, and
+	 * bootstraps again, then registers again. */
+	http(&r, "POST", "/api/v1/bootstrap/si1/start", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	json_t *j = json_of(r.body);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "status")), "2.04");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "path")), "/1/0/9");
+	json_decref(j);
+	expect_bootstrap_then_register(ev, err_path);
+	char *clog = lw_slurp(err_path);
+	cr_expect(clog && strstr(clog, "bootstrap requested by the server"), "%s", clog);
+	free(clog);
+	lw_stop_child(pid, 5000);
+	close(ev);
+
+	http(&r, "POST", "/api/v1/bootstrap/nobody/start", NULL);
+	cr_expect_eq(r.status, 404, "%s", r.body);
+	cr_expect(strstr(r.body, "not-registered"), "%s", r.body);
+
+	/* A device that registered on its own, with no bootstrap account. */
+	char bin[1024], uri[64], err2[400];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(uri, sizeof(uri), "coap://127.0.0.1:%d", d.port);
+	snprintf(err2, sizeof(err2), "%s/si2.err", d.dir);
+	const char *argv[] = {bin, "-u", uri, "-n", "si2", NULL};
+	pid = lw_spawn(argv, NULL, err2);
+	cr_assert_gt(pid, 0);
+	wait_registered("si2", err2);
+	http(&r, "POST", "/api/v1/bootstrap/si2/start", NULL);
+	cr_expect_eq(r.status, 409, "%s", r.body);
+	cr_expect(strstr(r.body, "no-bootstrap-configuration"), "%s", r.body);
+	http(&r, "PUT", "/api/v1/bootstrap/si2", body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	http(&r, "POST", "/api/v1/bootstrap/si2/start", NULL);
+	cr_expect_eq(r.status, 409, "%s", r.body);
+	j = json_of(r.body);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "error")), "bootstrap-not-allowed");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "status")), "4.05");
+	const char *msg = json_string_value(json_object_get(j, "message"));
+	cr_expect(msg && strstr(msg, "does not allow"), "%s", r.body);
+	json_decref(j);
+	/* It stays registered: nothing happened to it. */
+	http(&r, "GET", "/api/v1/clients/si2", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	lw_stop_child(pid, 5000);
+}
+
+/* A configuration may point the device at CoAP over TLS (RFC 8323): the
+ * reference client bootstraps over UDP and registers over TLS with the PSK
+ * the bootstrap wrote, installed here as its credential. */
+Test(bootstrap, bootstraps_onto_coap_over_tls)
+{
+	start(10);
+	char body[600];
+	snprintf(body, sizeof(body),
+	         "{\"servers\": [{\"shortServerId\": 1, \"uri\": \"coaps+tcp://127.0.0.1:%d\","
+	         " \"lifetime\": 300, \"binding\": \"T\", \"security\": {\"mode\": \"psk\","
+	         " \"identity\": \"tls1-dm\", \"key\": \"" DM_KEY "\"}}]}",
+	         tls_port);
+	struct httpc_resp r;
+	http(&r, "PUT", "/api/v1/bootstrap/tls1", body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"local\":true"), "coaps+tcp to this daemon is local: %s",
+	          r.body);
+	http(&r, "GET", "/api/v1/security/tls1", NULL);
+	cr_expect_eq(r.status, 200, "the DM credential is installed: %s", r.body);
+	int ev = open_events("tls1");
+	char err_path[400];
+	pid_t pid = run_client("tls1", err_path, sizeof(err_path));
+	expect_bootstrap_then_register(ev, err_path);
+	http(&r, "GET", "/api/v1/clients/tls1", NULL);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"secure\":true") && strstr(r.body, "\"binding\":\"T\""),
+	          "not registered over TLS: %s", r.body);
+	lw_stop_child(pid, 5000);
+	close(ev);
+	expect_400(SRV("{\"shortServerId\": 1, \"uri\": \"coaps+tcp://h:1\"}"), "coaps+tcp://");
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 #include "daemon.h"
 #include "httpc.h"
+#include "lwm2m/base64.h"
 
 #define TOKEN "tcp-test-token"
 #define AUTH "Bearer " TOKEN
@@ -706,5 +708,394 @@ Test(tcp, libcoap_registers_over_tcp_and_tls_psk)
 	static const char *const badsec[] = {"-u", "id-t", "-k", "wrongkey01234567", NULL};
 	free(coap_post(uri, badsec));
 	cr_expect_null(client_doc(&s, "lc-bad"));
+	srv_stop(&s);
+}
+
+/* ---- the reference client (lwm2m-client over libcoap's TCP and TLS) ---- */
+
+static pid_t ref_client(const struct srv *s, const char *uri, const char *ep, const char *id,
+                        const char *key_hex, char *err_path, size_t cap)
+{
+	char bin[1024];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(err_path, cap, "%s/%s.err", s->d.dir, ep);
+	const char *argv[16] = {bin, "-u", uri, "-n", ep, "-l", "60", "--give-up", "1"};
+	size_t n = 9;
+	if (id) {
+		argv[n++] = "-i";
+		argv[n++] = id;
+		argv[n++] = "-k";
+		argv[n++] = key_hex;
+	}
+	argv[n] = NULL;
+	pid_t pid = lw_spawn(argv, NULL, err_path);
+	cr_assert_gt(pid, 0);
+	return pid;
+}
+
+/* Waits until ep is registered (want 1) or not (want 0): its document or NULL. */
+static json_t *wait_client(const struct srv *s, const char *ep, int want, const char *err_path)
+{
+	uint64_t end = lw_now_ms() + 8000;
+	for (;;) {
+		json_t *doc = client_doc(s, ep);
+		if ((doc != NULL) == want)
+			return doc;
+		json_decref(doc);
+		if (lw_now_ms() > end)
+			cr_assert_fail("%s is %s registered:\n%s\n%s", ep, want ? "not" : "still",
+			               lw_slurp(err_path), lw_slurp(s->d.err));
+		usleep(50000);
+	}
+}
+
+/* Registers over uri, answers a REST Read, de-registers on SIGTERM. */
+static void ref_client_round(const struct srv *s, const char *uri, const char *ep, const char *id,
+                             int secure)
+{
+	char err_path[400], target[256];
+	pid_t pid = ref_client(s, uri, ep, id, PSK_HEX, err_path, sizeof(err_path));
+	json_t *doc = wait_client(s, ep, 1, err_path);
+	cr_expect_str_eq(json_string_value(json_object_get(doc, "binding")), "T");
+	cr_expect(json_is_boolean(json_object_get(doc, "secure")) &&
+	                  json_is_true(json_object_get(doc, "secure")) == secure,
+	          "secure should be %d", secure);
+	json_decref(doc);
+	struct httpc_resp r;
+	snprintf(target, sizeof(target), "/api/v1/clients/%s/3/0/0", ep);
+	req(s, &r, "GET", target, NULL);
+	cr_expect_eq(r.status, 200, "Read over %s: %d %s", uri, r.status, r.body);
+	json_t *j = json_loads(r.body, 0, NULL);
+	json_t *rec = json_array_get(json_object_get(j, "records"), 0);
+	cr_expect_str_eq(json_string_value(json_object_get(rec, "path")), "/3/0/0", "%s", r.body);
+	json_decref(j);
+	/* SIGTERM: the client de-registers over the same connection. */
+	kill(pid, SIGTERM);
+	int st = lw_wait_timeout(pid, 5000);
+	cr_expect(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "client status 0x%x:\n%s", st,
+	          lw_slurp(err_path));
+	if (st < 0)
+		lw_stop_child(pid, 1000);
+	wait_client(s, ep, 0, err_path);
+	char *clog = lw_slurp(err_path);
+	cr_expect(clog && strstr(clog, secure ? "(TLS)" : "(TCP)"), "%s", clog);
+	free(clog);
+}
+
+Test(tcp, reference_client_over_tcp_and_tls_psk)
+{
+	struct srv s;
+	srv_start(&s);
+	char uri[128];
+	snprintf(uri, sizeof(uri), "coap+tcp://127.0.0.1:%d", s.tcp);
+	ref_client_round(&s, uri, "ref-tcp", NULL, 0);
+
+	struct httpc_resp r;
+	req(&s, &r, "PUT", "/api/v1/security/ref-tls",
+	    "{\"mode\":\"psk\",\"identity\":\"ref-tls-id\",\"key\":\"" PSK_HEX "\"}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	snprintf(uri, sizeof(uri), "coaps+tcp://127.0.0.1:%d", s.tls);
+	ref_client_round(&s, uri, "ref-tls", "ref-tls-id", 1);
+
+	/* A wrong key: the TLS handshake fails, the client says so and gives up. */
+	char err_path[400];
+	pid_t pid = ref_client(&s, uri, "ref-tls", "ref-tls-id", "000102030405060708090a0b0c0d0e0f",
+	                       err_path, sizeof(err_path));
+	int st = lw_wait_timeout(pid, 10000);
+	char *clog = lw_slurp(err_path);
+	cr_expect(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x:\n%s", st, clog);
+	cr_expect(clog && strstr(clog, "TLS handshake failed"), "%s", clog);
+	free(clog);
+	if (st < 0)
+		lw_stop_child(pid, 1000);
+	cr_expect_null(client_doc(&s, "ref-tls"));
+	srv_stop(&s);
+}
+
+/* ---- GET /metrics ---- */
+
+/* The value of the series "name{labels}" in the exposition text, or -1. */
+static long long metric_value(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+	return -1;
+}
+
+static char *metrics(const struct srv *s)
+{
+	struct httpc_resp r;
+	req(s, &r, "GET", "/metrics", NULL);
+	cr_assert_eq(r.status, 200);
+	return strdup(r.body);
+}
+
+#define TCP_SERIES(name, extra) name "{transport=\"tcp\"" extra "}"
+#define TLS_SERIES(name, extra) name "{transport=\"tls\"" extra "}"
+
+/* Waits until the series has the value (closes are seen by the loop a
+ * moment after the socket). */
+static void expect_metric(const struct srv *s, const char *series, long long want)
+{
+	long long v = -1;
+	char *m = NULL;
+	for (uint64_t end = lw_now_ms() + 3000; lw_now_ms() < end; usleep(20000)) {
+		free(m);
+		m = metrics(s);
+		if ((v = metric_value(m, series)) == want)
+			break;
+	}
+	cr_expect_eq(v, want, "%s is %lld, expected %lld:\n%s", series, v, want, m);
+	free(m);
+}
+
+Test(tcp, metrics_count_connections_signals_and_handshakes)
+{
+	struct srv s;
+	srv_start(&s);
+	char *m = metrics(&s);
+	cr_expect_eq(metric_value(m, TCP_SERIES("lwm2md_tcp_connections", "")), 0, "%s", m);
+	cr_expect_eq(metric_value(m, TLS_SERIES("lwm2md_tcp_connections", "")), 0, "%s", m);
+	cr_expect_eq(metric_value(m, "lwm2md_tls_handshakes_total{result=\"ok\"}"), 0, "%s", m);
+	cr_expect(strstr(m, "# TYPE lwm2md_tcp_connections_closed_total counter"), "%s", m);
+	free(m);
+
+	/* One connection: CSM each way, a Ping answered by a Pong. */
+	int fd = open_session(s.tcp);
+	static const uint8_t tok[] = {1};
+	send_frame(fd, 0xe2, tok, 1, NULL, 0);
+	struct frame f;
+	cr_assert_eq(read_frame(fd, &f, 3000), 0, "no Pong");
+	m = metrics(&s);
+	cr_expect_eq(metric_value(m, TCP_SERIES("lwm2md_tcp_connections", "")), 1, "%s", m);
+	cr_expect_eq(metric_value(m, TCP_SERIES("lwm2md_tcp_connections_accepted_total", "")), 1);
+	cr_expect_eq(metric_value(m, TCP_SERIES("lwm2md_tcp_signals_total",
+	                                        ",signal=\"csm\",direction=\"in\"")), 1, "%s", m);
+	cr_expect_eq(metric_value(m, TCP_SERIES("lwm2md_tcp_signals_total",
+	                                        ",signal=\"csm\",direction=\"out\"")), 1);
+	cr_expect_eq(metric_value(m, TCP_SERIES("lwm2md_tcp_signals_total",
+	                                        ",signal=\"ping\",direction=\"in\"")), 1);
+	cr_expect_eq(metric_value(m, TCP_SERIES("lwm2md_tcp_signals_total",
+	                                        ",signal=\"pong\",direction=\"out\"")), 1);
+	free(m);
+	close(fd);
+	expect_metric(&s, TCP_SERIES("lwm2md_tcp_connections_closed_total", ",reason=\"peer\""), 1);
+	expect_metric(&s, TCP_SERIES("lwm2md_tcp_connections", ""), 0);
+
+	/* A malformed frame: we abort; Release: the peer ends it. */
+	fd = open_session(s.tcp);
+	static const uint8_t bad[] = {0x09, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+	send_bytes(fd, bad, sizeof(bad));
+	cr_assert_eq(read_frame(fd, &f, 3000), 0, "no Abort");
+	close(fd);
+	expect_metric(&s, TCP_SERIES("lwm2md_tcp_connections_closed_total",
+	                             ",reason=\"abort_sent\""), 1);
+	expect_metric(&s, TCP_SERIES("lwm2md_tcp_signals_total",
+	                             ",signal=\"abort\",direction=\"out\""), 1);
+	fd = open_session(s.tcp);
+	send_frame(fd, 0xe4, NULL, 0, NULL, 0);
+	cr_expect_neq(read_frame(fd, &f, 3000), 0, "a frame after Release");
+	close(fd);
+	expect_metric(&s, TCP_SERIES("lwm2md_tcp_connections_closed_total", ",reason=\"release\""),
+	              1);
+	expect_metric(&s, TCP_SERIES("lwm2md_tcp_connections_accepted_total", ""), 3);
+
+	/* TLS: a wrong key fails the handshake, the right one passes. */
+	struct httpc_resp r;
+	req(&s, &r, "PUT", "/api/v1/security/m-psk",
+	    "{\"mode\":\"psk\",\"identity\":\"id-m\",\"key\":\"" PSK_HEX "\"}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	char uri[256];
+	snprintf(uri, sizeof(uri), "coaps+tcp://127.0.0.1:%d/rd?ep=m-psk&b=T&lt=300", s.tls);
+	static const char *const badsec[] = {"-u", "id-m", "-k", "wrongkey01234567", NULL};
+	free(coap_post(uri, badsec));
+	expect_metric(&s, "lwm2md_tls_handshakes_total{result=\"failed\"}", 1);
+	expect_metric(&s, TLS_SERIES("lwm2md_tcp_connections_closed_total",
+	                             ",reason=\"handshake\""), 1);
+	static const char *const sec[] = {"-u", "id-m", "-k", PSK, NULL};
+	free(coap_post(uri, sec));
+	expect_metric(&s, "lwm2md_tls_handshakes_total{result=\"ok\"}", 1);
+	expect_metric(&s, TLS_SERIES("lwm2md_tcp_connections_accepted_total", ""), 2);
+	expect_metric(&s, TLS_SERIES("lwm2md_tcp_connections", ""), 0);
+	srv_stop(&s);
+}
+
+/* ---- X.509 over TLS (the reference client with certificates) ---- */
+
+/* certtool with args; asserts it worked. */
+static void certtool_run(const char *const *args)
+{
+	const char *argv[20] = {"certtool"};
+	size_t n = 1;
+	for (; *args && n < 19; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	char *err = NULL;
+	int st = lw_run(argv, 20000, NULL, &err);
+	cr_assert_eq(st, 0, "certtool %s: %s", argv[1], err ? err : "");
+	free(err);
+}
+
+/* dir/NAME-key.pem (EC P-256) and dir/NAME.pem for template tmpl, signed
+ * by dir/ca (ca NULL: self-signed). */
+static void make_cert(const char *dir, const char *name, const char *ca, const char *tmpl)
+{
+	char key[400], crt[400], t[400], cacrt[400], cakey[400];
+	snprintf(key, sizeof(key), "%s/%s-key.pem", dir, name);
+	snprintf(crt, sizeof(crt), "%s/%s.pem", dir, name);
+	snprintf(t, sizeof(t), "%s/%s.tmpl", dir, name);
+	cr_assert_eq(lw_write_file(t, tmpl), 0);
+	certtool_run((const char *[]){"--generate-privkey", "--key-type", "ecdsa", "--curve",
+	                              "secp256r1", "--outfile", key, NULL});
+	if (!ca) {
+		certtool_run((const char *[]){"--generate-self-signed", "--load-privkey", key,
+		                              "--template", t, "--outfile", crt, NULL});
+		return;
+	}
+	snprintf(cacrt, sizeof(cacrt), "%s/%s.pem", dir, ca);
+	snprintf(cakey, sizeof(cakey), "%s/%s-key.pem", dir, ca);
+	certtool_run((const char *[]){"--generate-certificate", "--load-privkey", key,
+	                              "--load-ca-certificate", cacrt, "--load-ca-privkey", cakey,
+	                              "--template", t, "--outfile", crt, NULL});
+}
+
+/* The keys' folder of the test under way, removed even when it failed. */
+static char pki[64];
+
+static void pki_new(void)
+{
+	snprintf(pki, sizeof(pki), "/tmp/lw-tls-pki-XXXXXX");
+	cr_assert_not_null(mkdtemp(pki));
+}
+
+static void pki_remove(void)
+{
+	if (!pki[0])
+		return;
+	const char *rm[] = {"rm", "-rf", pki, NULL};
+	lw_run(rm, 5000, NULL, NULL);
+	pki[0] = '\0';
+}
+
+Test(tcp, reference_client_over_tls_x509, .fini = pki_remove)
+{
+	pki_new();
+	const char *dir = pki;
+	make_cert(dir, "ca", NULL, "cn = \"tls test CA\"\nca\ncert_signing_key\nexpiration_days = 2\n");
+	make_cert(dir, "srv", "ca", "cn = \"lwm2md\"\ndns_name = \"localhost\"\ntls_www_server\n"
+	                            "signing_key\nexpiration_days = 2\n");
+	make_cert(dir, "x509dev", "ca", "cn = \"x509dev\"\ntls_www_client\nsigning_key\n"
+	                                "expiration_days = 2\n");
+	char conf[1400];
+	snprintf(conf, sizeof(conf),
+	         "[coaps]\ncertificate = %s/srv.pem\nprivate_key = %s/srv-key.pem\n"
+	         "ca_file = %s/ca.pem\n",
+	         dir, dir, dir);
+	struct srv s;
+	srv_start_with(&s, conf);
+	struct httpc_resp r;
+	req(&s, &r, "PUT", "/api/v1/security/x509dev", "{\"mode\":\"x509\"}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+
+	char bin[1024], uri[128], crt[400], key[400], ca[400], err_path[400];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(uri, sizeof(uri), "coaps+tcp://127.0.0.1:%d", s.tls);
+	snprintf(crt, sizeof(crt), "%s/x509dev.pem", dir);
+	snprintf(key, sizeof(key), "%s/x509dev-key.pem", dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(err_path, sizeof(err_path), "%s/x509dev.err", s.d.dir);
+	const char *argv[] = {bin, "-u", uri, "-n", "x509dev", "--cert", crt, "--key-file", key,
+	                      "--ca", ca, "--give-up", "1", NULL};
+	pid_t pid = lw_spawn(argv, NULL, err_path);
+	cr_assert_gt(pid, 0);
+	json_t *doc = wait_client(&s, "x509dev", 1, err_path);
+	cr_expect(json_is_true(json_object_get(doc, "secure")), "secure is not true");
+	cr_expect_str_eq(json_string_value(json_object_get(doc, "binding")), "T");
+	json_decref(doc);
+	req(&s, &r, "GET", "/api/v1/clients/x509dev/3/0/2", NULL);
+	cr_expect_eq(r.status, 200, "Read over TLS with X.509: %s", r.body);
+	cr_expect(strstr(r.body, "x509dev"), "the serial number is the endpoint: %s", r.body);
+	kill(pid, SIGTERM);
+	cr_expect_eq(lw_wait_timeout(pid, 5000), 0, "%s", lw_slurp(err_path));
+	wait_client(&s, "x509dev", 0, err_path);
+	srv_stop(&s);
+}
+
+/* ---- raw public keys over TLS (RFC 7250) ---- */
+
+Test(tcp, reference_client_over_tls_rpk, .fini = pki_remove)
+{
+	pki_new();
+	const char *dir = pki;
+	make_cert(dir, "ca", NULL, "cn = \"tls test CA\"\nca\ncert_signing_key\nexpiration_days = 2\n");
+	make_cert(dir, "srv", "ca", "cn = \"lwm2md\"\ntls_www_server\nsigning_key\n"
+	                            "expiration_days = 2\n");
+	/* The device's key pair: the private key for the client, the public
+	 * key (DER SubjectPublicKeyInfo, Base64) for the credential, and the
+	 * server's public key (PEM) for the client to pin. */
+	char key[400], der[400], srvkey[400], srvpub[400];
+	snprintf(key, sizeof(key), "%s/dev-key.pem", dir);
+	snprintf(der, sizeof(der), "%s/dev.der", dir);
+	snprintf(srvkey, sizeof(srvkey), "%s/srv-key.pem", dir);
+	snprintf(srvpub, sizeof(srvpub), "%s/srv.pub", dir);
+	certtool_run((const char *[]){"--generate-privkey", "--key-type", "ecdsa", "--curve",
+	                              "secp256r1", "--no-text", "--outfile", key, NULL});
+	certtool_run((const char *[]){"--load-privkey", key, "--pubkey-info", "--outder",
+	                              "--outfile", der, NULL});
+	certtool_run((const char *[]){"--load-privkey", srvkey, "--pubkey-info", "--no-text",
+	                              "--outfile", srvpub, NULL});
+	FILE *f = fopen(der, "rb");
+	cr_assert_not_null(f);
+	uint8_t buf[512];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	char b64[1024], body[1200];
+	cr_assert(n > 0 && lw_base64_encoded_len(n, 0) < sizeof(b64));
+	lw_base64_encode(buf, n, b64, 0);
+
+	char conf[1400];
+	snprintf(conf, sizeof(conf),
+	         "[coaps]\ncertificate = %s/srv.pem\nprivate_key = %s/srv-key.pem\n", dir, dir);
+	struct srv s;
+	srv_start_with(&s, conf);
+	struct httpc_resp r;
+	snprintf(body, sizeof(body), "{\"mode\":\"rpk\",\"publicKey\":\"%s\"}", b64);
+	req(&s, &r, "PUT", "/api/v1/security/rpkdev", body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+
+	char bin[1024], uri[128], err_path[400];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(uri, sizeof(uri), "coaps+tcp://127.0.0.1:%d", s.tls);
+	snprintf(err_path, sizeof(err_path), "%s/rpkdev.err", s.d.dir);
+	const char *argv[] = {bin, "-u", uri, "-n", "rpkdev", "--rpk-key", key, "--server-key",
+	                      srvpub, "--give-up", "1", NULL};
+	pid_t pid = lw_spawn(argv, NULL, err_path);
+	cr_assert_gt(pid, 0);
+	json_t *doc = wait_client(&s, "rpkdev", 1, err_path);
+	cr_expect(json_is_true(json_object_get(doc, "secure")), "secure is not true");
+	json_decref(doc);
+	req(&s, &r, "GET", "/api/v1/clients/rpkdev/3/0/2", NULL);
+	cr_expect_eq(r.status, 200, "Read over TLS with RPK: %s", r.body);
+	kill(pid, SIGTERM);
+	cr_expect_eq(lw_wait_timeout(pid, 5000), 0, "%s", lw_slurp(err_path));
+	wait_client(&s, "rpkdev", 0, err_path);
+
+	/* A key the server does not know: refused, no registration. */
+	char other[400];
+	snprintf(other, sizeof(other), "%s/other-key.pem", dir);
+	certtool_run((const char *[]){"--generate-privkey", "--key-type", "ecdsa", "--curve",
+	                              "secp256r1", "--no-text", "--outfile", other, NULL});
+	argv[6] = other;
+	pid = lw_spawn(argv, NULL, err_path);
+	cr_assert_gt(pid, 0);
+	int st = lw_wait_timeout(pid, 10000);
+	char *clog = lw_slurp(err_path);
+	cr_expect(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1, "status 0x%x:\n%s", st, clog);
+	free(clog);
+	if (st < 0)
+		lw_stop_child(pid, 1000);
+	cr_expect_null(client_doc(&s, "rpkdev"));
 	srv_stop(&s);
 }

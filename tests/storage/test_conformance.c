@@ -1220,3 +1220,69 @@ Test(sqlite, metrics)
 	cr_assert(strstr(text, "lwm2md_storage_errors_total 0"), "%s", text);
 	free(text);
 }
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The value of a metric line "NAME VALUE" (0 when missing). */
+static double metric(const char *name)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	lw_plugin_metrics_write(f);
+	fclose(f);
+	double v = 0;
+	char pat[128];
+	snprintf(pat, sizeof(pat), "\n%s ", name);
+	const char *at = strstr(text, pat);
+	if (at)
+		v = strtod(at + strlen(pat), NULL);
+	free(text);
+	return v;
+}
+
+Test(sqlite, points_wait_for_company)
+{
+	if (!is_backend("sqlite"))
+		cr_skip_test("sqlite only");
+	start_or_fail("point_delay_ms = 400\n");
+	/* Points alone: acknowledged only after the delay, many calls in one
+	 * transaction. */
+	enum { N = 50 };
+	struct lw_st_point p[N];
+	struct res r[N];
+	double batches0 = metric("lwm2md_storage_batches_total");
+	double t0 = mono_s();
+	for (int i = 0; i < N; i++) {
+		p[i] = ipoint("ep", "/3303/0/5700", 100 + i, i);
+		res_init(&r[i]);
+		cr_assert_eq(OPS->ts_append(BE, &p[i], 1, on_done, &r[i]), 0);
+	}
+	wait_for(&r[N - 1]);
+	double waited = mono_s() - t0;
+	cr_expect_geq(waited, 0.35, "points committed after %.3f s, before point_delay_ms", waited);
+	for (int i = 0; i < N; i++)
+		cr_expect(r[i].fired && r[i].status == 0, "call %d: fired %d status %d", i, r[i].fired,
+		          r[i].status);
+	cr_expect_leq(metric("lwm2md_storage_batches_total") - batches0, 2,
+	              "%d calls of one point should share a transaction", N);
+
+	/* A document does not wait, and takes the waiting points along. */
+	struct lw_st_point q = ipoint("ep", "/3303/0/5700", 200, 7);
+	struct res rq, rd;
+	res_init(&rq);
+	res_init(&rd);
+	t0 = mono_s();
+	cr_assert_eq(OPS->ts_append(BE, &q, 1, on_done, &rq), 0);
+	cr_assert_eq(OPS->doc_put(BE, LW_ST_USERS, "u", NULL, "{}", 2, on_done, &rd), 0);
+	wait_for(&rd);
+	wait_for(&rq);
+	waited = mono_s() - t0;
+	cr_expect_lt(waited, 0.3, "a document waited %.3f s for point_delay_ms", waited);
+	cr_expect_lt(rq.order, rd.order, "the point's call came first, so does its answer");
+}
