@@ -160,17 +160,9 @@ static int open_listeners(struct lw_daemon *d, char *err, size_t errlen)
 	return LW_EXIT_OK;
 }
 
-/* The DTLS listener, once the credentials it checks handshakes against are
- * loaded; it reads nothing until the registrations are back. */
-static int open_dtls(struct lw_daemon *d, char *err, size_t errlen)
+struct lw_coap_dtls_config lw_daemon_dtls_config(const struct lw_config *c)
 {
-	const struct lw_config *c = d->cfg;
-	if (c->coaps_port == 0)
-		return LW_EXIT_OK;
-	struct lw_coap_dtls_config dc = {
-		.bind = c->coaps_bind,
-		.port = c->coaps_port,
-		.rcvbuf = c->coap_rcvbuf,
+	return (struct lw_coap_dtls_config){
 		.certificate = c->coaps_certificate,
 		.private_key = c->coaps_private_key,
 		.ca_file = c->coaps_ca_file,
@@ -178,6 +170,19 @@ static int open_dtls(struct lw_daemon *d, char *err, size_t errlen)
 		.max_sessions = (size_t)c->coaps_max_sessions,
 		.handshake_timeout_ms = (uint32_t)c->coaps_handshake_timeout_ms,
 	};
+}
+
+/* The DTLS listener, once the credentials it checks handshakes against are
+ * loaded; it reads nothing until the registrations are back. */
+static int open_dtls(struct lw_daemon *d, char *err, size_t errlen)
+{
+	const struct lw_config *c = d->cfg;
+	if (c->coaps_port == 0)
+		return LW_EXIT_OK;
+	struct lw_coap_dtls_config dc = lw_daemon_dtls_config(c);
+	dc.bind = c->coaps_bind;
+	dc.port = c->coaps_port;
+	dc.rcvbuf = c->coap_rcvbuf;
 	char why[400];
 	int rc = lw_coap_dtls_open(&d->dtls, d->coap, d->loop.base, &dc, d->creds, why,
 	                           sizeof(why));

@@ -711,18 +711,10 @@ static int open_dtls(struct lw_bootstrap *bs, char *err, size_t errlen)
 	const struct lw_config *c = bs->d->cfg;
 	if (c->bootstrap_secure_port == 0)
 		return LW_EXIT_OK;
-	struct lw_coap_dtls_config dc = {
-		.name = "bootstrap dtls",
-		.bind = c->bootstrap_bind,
-		.port = c->bootstrap_secure_port,
-		.rcvbuf = 0,
-		.certificate = c->coaps_certificate,
-		.private_key = c->coaps_private_key,
-		.ca_file = c->coaps_ca_file,
-		.idle_ms = (uint64_t)c->coaps_session_idle * 1000,
-		.max_sessions = (size_t)c->coaps_max_sessions,
-		.handshake_timeout_ms = (uint32_t)c->coaps_handshake_timeout_ms,
-	};
+	struct lw_coap_dtls_config dc = lw_daemon_dtls_config(c);
+	dc.name = "bootstrap dtls";
+	dc.bind = c->bootstrap_bind;
+	dc.port = c->bootstrap_secure_port;
 	char why[400];
 	int rc = lw_coap_dtls_open(&bs->dtls, bs->engine, bs->d->loop.base, &dc,
 	                           &bs->configs.bs_creds, why, sizeof(why));
