@@ -20,3 +20,12 @@ EXTRA_DIST += bench/run bench/smoke.sh
 # The quick run of bench/run (2,000 devices, short windows): completes and
 # loses nothing. Needs the daemon, the fleet, the drivers and the plugins.
 TESTS += bench/smoke.sh
+
+# bench/dtls: DTLS registrations and handshakes per second with lwm2m-fleet,
+# and the memory of a live session (bench/dtls/README.md).
+noinst_PROGRAMS += bench/dtls/provision bench/dtls/dtls-sessions
+bench_dtls_provision_SOURCES = bench/dtls/provision.c
+bench_dtls_dtls_sessions_SOURCES = bench/dtls/dtls-sessions.c
+bench_dtls_dtls_sessions_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
+bench_dtls_dtls_sessions_LDADD = $(GNUTLS_LIBS)
+EXTRA_DIST += bench/dtls/run bench/dtls/README.md

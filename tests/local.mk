@@ -24,3 +24,6 @@ tests_unit_libcodectest_la_SOURCES = tests/unit/codec_testkit.c tests/unit/codec
 	tests/unit/helpers.c tests/unit/helpers.h
 tests_unit_libcodectest_la_CFLAGS = $(TEST_CFLAGS)
 CODEC_TEST_LIBS = tests/unit/libcodectest.la $(TEST_LIBS)
+
+# lwm2m-fleet over DTLS and bootstrap (tests/fleetdtls.mk).
+include $(top_srcdir)/tests/fleetdtls.mk

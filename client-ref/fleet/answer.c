@@ -306,6 +306,13 @@ static void respond(struct fleet_shard *s, struct fleet_dev *d, const struct lw_
 	x->last_mid = m->mid;
 }
 
+void fleet_reply(struct fleet_shard *s, struct fleet_dev *d, const struct lw_coap_msg *m,
+                 uint8_t code, uint16_t cf, const void *payload, size_t len)
+{
+	struct answer a = {.code = code, .cf = cf, .payload = payload, .len = len};
+	respond(s, d, m, &a);
+}
+
 static int decode(struct fleet_shard *s, const struct lw_coap_msg *m, const lw_path *base,
                   lw_records *out)
 {

@@ -32,6 +32,7 @@
 /* Devices bound to one loopback source address: the kernel's ephemeral
  * range (32768-60999) would run out past ~28000 on one address. */
 #define DEVS_PER_ADDR 20000
+#define FLEET_PORT_BASE 10000 /* + a device's rank on its address: 10000..29999 */
 
 static uint32_t now_us(void)
 {
@@ -53,6 +54,7 @@ struct fleet_ext *fleet_ext(struct fleet_dev *d)
 
 void fleet_dev_free(struct fleet_dev *d)
 {
+	fleet_sec_free(d);
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;
@@ -62,10 +64,14 @@ void fleet_dev_free(struct fleet_dev *d)
 	d->ext = NULL;
 }
 
-static void set_done(struct fleet_shard *s, struct fleet_dev *d)
+void fleet_dev_done(struct fleet_shard *s, struct fleet_dev *d)
 {
 	if (d->state == DEV_DONE)
 		return;
+	/* close_notify frees the server's session now; --no-deregister
+	 * leaves sessions as it leaves registrations. */
+	if (d->sec)
+		fleet_tls_end(d, !s->cfg->no_deregister);
 	if (d->state == DEV_REGISTERED || d->state == DEV_UPDATING ||
 	    d->state == DEV_DEREGISTERING)
 		s->stats.c.registered--;
@@ -102,7 +108,16 @@ static size_t build_request(struct fleet_shard *s, struct fleet_dev *d, uint8_t 
 	char q[128];
 	uint8_t code = d->req == REQ_DEREGISTER ? LW_COAP_DELETE : LW_COAP_POST;
 	lw_coap_build_start(&b, buf, cap, LW_COAP_CON, code, d->pend_mid, tok, sizeof(tok));
-	if (d->req == REQ_REGISTER) {
+	if (d->req == REQ_BOOTSTRAP) {
+		lw_coap_build_opt_str(&b, LW_COAP_OPT_URI_PATH, "bs");
+		int n = snprintf(q, sizeof(q), "ep=");
+		fleet_endpoint(cfg, d->idx, q + n, sizeof(q) - (size_t)n);
+		lw_coap_build_opt_str(&b, LW_COAP_OPT_URI_QUERY, q);
+		if (cfg->vnum >= 11) {
+			snprintf(q, sizeof(q), "pct=%u", (unsigned)cfg->fmt->content_format);
+			lw_coap_build_opt_str(&b, LW_COAP_OPT_URI_QUERY, q);
+		}
+	} else if (d->req == REQ_REGISTER) {
 		lw_coap_build_opt_str(&b, LW_COAP_OPT_URI_PATH, "rd");
 		lw_coap_build_opt_uint(&b, LW_COAP_OPT_CONTENT_FORMAT, 40);
 		int n = snprintf(q, sizeof(q), "ep=");
@@ -157,8 +172,40 @@ static void send_request(struct fleet_shard *s, struct fleet_dev *d, enum fleet_
 	lw_timer_in(&s->timers, &d->timer, to);
 }
 
+const struct sockaddr_in *fleet_dev_peer(const struct fleet_shard *s, const struct fleet_dev *d,
+                                         bool *secure, uint8_t *mode)
+{
+	const struct fleet_cfg *cfg = s->cfg;
+	if (cfg->bs_uri && !(d->sec && d->sec->bootstrapped)) {
+		*secure = cfg->bs_secure;
+		*mode = cfg->mode;
+		return &cfg->bs_server;
+	}
+	if (d->sec && d->sec->acct) {
+		*secure = d->sec->acct->secure;
+		*mode = d->sec->acct->mode;
+		return &d->sec->acct->addr;
+	}
+	*secure = cfg->secure;
+	*mode = cfg->mode;
+	return &cfg->server;
+}
+
 static int open_socket(struct fleet_shard *s, struct fleet_dev *d)
 {
+	bool secure;
+	uint8_t mode;
+	const struct sockaddr_in *peer = fleet_dev_peer(s, d, &secure, &mode);
+	if (d->fd >= 0) {
+		/* Another server (bootstrap done) or another try: the same
+		 * socket, connected anew. */
+		if (connect(d->fd, (const struct sockaddr *)peer, sizeof(*peer)) == 0)
+			return 0;
+		if (s->cfg->verbose)
+			fprintf(stderr, "lwm2m-fleet: device %u: connect: %s\n", d->idx,
+			        strerror(errno));
+		return -1;
+	}
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -166,11 +213,21 @@ static int open_socket(struct fleet_shard *s, struct fleet_dev *d)
 	 * ephemeral port range. */
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (d->idx - 1) / DEVS_PER_ADDR);
-	if (s->cfg->server.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+	if (peer->sin_addr.s_addr != htonl(INADDR_LOOPBACK))
 		a.sin_addr.s_addr = htonl(INADDR_ANY);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)(d - s->devs)};
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    connect(fd, (const struct sockaddr *)&s->cfg->server, sizeof(s->cfg->server)) ||
+	/* A port of its own below the ephemeral range: bind() with port 0
+	 * searches a port hash slot whose list grows with every socket on the
+	 * machine, milliseconds per bind past a few hundred thousand. Taken
+	 * (another fleet, another program): any port. */
+	int bound = -1;
+	if (a.sin_addr.s_addr != htonl(INADDR_ANY)) {
+		a.sin_port = htons((uint16_t)(FLEET_PORT_BASE + (d->idx - 1) % DEVS_PER_ADDR));
+		bound = bind(fd, (struct sockaddr *)&a, sizeof(a));
+		a.sin_port = 0;
+	}
+	if ((bound && bind(fd, (struct sockaddr *)&a, sizeof(a))) ||
+	    connect(fd, (const struct sockaddr *)peer, sizeof(*peer)) ||
 	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		if (s->cfg->verbose)
 			fprintf(stderr, "lwm2m-fleet: device %u: socket: %s\n", d->idx,
@@ -194,9 +251,35 @@ void fleet_dev_start(struct fleet_shard *s, struct fleet_dev *d)
 	 * the shard split, spread over the fleet. */
 	d->queue = floor((double)d->idx * s->cfg->queue_share) !=
 	           floor((double)(d->idx - 1) * s->cfg->queue_share);
+	fleet_dev_connect(s, d);
+}
+
+void fleet_dev_connect(struct fleet_shard *s, struct fleet_dev *d)
+{
+	bool secure;
+	uint8_t mode;
+	fleet_dev_peer(s, d, &secure, &mode);
 	if (open_socket(s, d)) {
 		s->stats.c.errors++;
-		set_done(s, d);
+		fleet_dev_done(s, d);
+		return;
+	}
+	if (secure) {
+		fleet_tls_start(s, d);
+		return;
+	}
+	fleet_dev_connected(s, d);
+}
+
+void fleet_dev_connected(struct fleet_shard *s, struct fleet_dev *d)
+{
+	if (s->cfg->bs_uri && !(d->sec && d->sec->bootstrapped)) {
+		d->state = DEV_BOOTSTRAP;
+		send_request(s, d, REQ_BOOTSTRAP);
+		return;
+	}
+	if (s->cfg->handshake_only) {
+		fleet_dev_done(s, d);
 		return;
 	}
 	d->state = DEV_REGISTERING;
@@ -240,13 +323,16 @@ static void registered(struct fleet_shard *s, struct fleet_dev *d)
 	fleet_obs_arm(s, d);
 }
 
-static void backoff(struct fleet_shard *s, struct fleet_dev *d)
+void fleet_dev_backoff(struct fleet_shard *s, struct fleet_dev *d)
 {
 	s->stats.c.errors++;
 	if (s->stopping) {
-		set_done(s, d);
+		fleet_dev_done(s, d);
 		return;
 	}
+	/* Another try means another handshake (and another bootstrap). */
+	if (d->sec)
+		fleet_tls_end(d, false);
 	if (d->state == DEV_REGISTERED || d->state == DEV_UPDATING)
 		s->stats.c.registered--;
 	d->state = DEV_BACKOFF;
@@ -283,18 +369,18 @@ static void retransmit(struct fleet_shard *s, struct fleet_dev *d)
 		/* Given up (or the separate answer never came). */
 		switch (d->req) {
 		case REQ_DEREGISTER:
-			set_done(s, d);
+			fleet_dev_done(s, d);
 			return;
 		case REQ_UPDATE:
 			s->stats.c.errors++;
 			if (s->stopping) {
-				set_done(s, d);
+				fleet_dev_done(s, d);
 				return;
 			}
 			reregister(s, d);
 			return;
 		default:
-			backoff(s, d);
+			fleet_dev_backoff(s, d);
 			return;
 		}
 	}
@@ -319,11 +405,19 @@ static void dev_timer(struct lw_timer *t, void *arg)
 	switch (d->state) {
 	case DEV_BACKOFF:
 		if (s->stopping) {
-			set_done(s, d);
+			fleet_dev_done(s, d);
 			return;
 		}
-		d->state = DEV_REGISTERING;
-		send_request(s, d, REQ_REGISTER);
+		fleet_dev_connect(s, d);
+		return;
+	case DEV_HANDSHAKE:
+		fleet_tls_step(s, d);
+		return;
+	case DEV_BOOTSTRAP:
+		/* The bootstrap server went quiet before Finish. */
+		if (s->cfg->verbose)
+			fprintf(stderr, "lwm2m-fleet: device %u: bootstrap timed out\n", d->idx);
+		fleet_dev_backoff(s, d);
 		return;
 	case DEV_REGISTERED:
 		if (s->stopping)
@@ -379,6 +473,21 @@ static void on_response(struct fleet_shard *s, struct fleet_dev *d, const struct
 {
 	uint8_t cls = LW_COAP_CLASS(m->code);
 	switch (d->req) {
+	case REQ_BOOTSTRAP:
+		if (m->code != LW_COAP_CHANGED) {
+			if (s->cfg->verbose) {
+				char c[5];
+				fprintf(stderr, "lwm2m-fleet: device %u: Bootstrap-Request answered %s\n",
+				        d->idx, lw_coap_code_str(m->code, c));
+			}
+			fleet_dev_backoff(s, d);
+			return;
+		}
+		/* The server drives the rest; Finish may even have come first. */
+		d->req = REQ_NONE;
+		if (d->state == DEV_BOOTSTRAP)
+			lw_timer_in(&s->timers, &d->timer, 30000);
+		return;
 	case REQ_REGISTER:
 		if (m->code != LW_COAP_CREATED || take_location(d, m)) {
 			if (s->cfg->verbose) {
@@ -386,7 +495,7 @@ static void on_response(struct fleet_shard *s, struct fleet_dev *d, const struct
 				fprintf(stderr, "lwm2m-fleet: device %u: Register answered %s\n",
 				        d->idx, lw_coap_code_str(m->code, c));
 			}
-			backoff(s, d);
+			fleet_dev_backoff(s, d);
 			return;
 		}
 		s->stats.c.registrations++;
@@ -424,7 +533,7 @@ static void on_response(struct fleet_shard *s, struct fleet_dev *d, const struct
 			s->stats.c.deregistered++;
 		else
 			s->stats.c.errors++;
-		set_done(s, d);
+		fleet_dev_done(s, d);
 		return;
 	default:
 		return;
@@ -456,7 +565,10 @@ void fleet_dev_input(struct fleet_shard *s, struct fleet_dev *d, const uint8_t *
 	if (cls == 0 && m.code != LW_COAP_EMPTY) {
 		if (m.type == LW_COAP_CON || m.type == LW_COAP_NON) {
 			fleet_dev_touch(s, d);
-			fleet_answer(s, d, &m);
+			if (d->state == DEV_BOOTSTRAP)
+				fleet_bs_answer(s, d, &m);
+			else
+				fleet_answer(s, d, &m);
 		}
 		return;
 	}
@@ -508,19 +620,19 @@ void fleet_dev_stop(struct fleet_shard *s, struct fleet_dev *d)
 			send_request(s, d, REQ_DEREGISTER);
 			return;
 		}
-		set_done(s, d);
+		fleet_dev_done(s, d);
 		return;
 	case DEV_REGISTERING:
 		/* Its answer decides: a registration that lands is undone. */
 		if (!s->cfg->no_deregister)
 			return;
-		set_done(s, d);
+		fleet_dev_done(s, d);
 		return;
 	case DEV_DEREGISTERING:
 	case DEV_DONE:
 		return;
 	default:
-		set_done(s, d);
+		fleet_dev_done(s, d);
 		return;
 	}
 }

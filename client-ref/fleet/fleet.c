@@ -7,6 +7,7 @@
  * counters through a pipe; this process adds them up, prints one progress
  * line per interval and the summary, and passes SIGINT/SIGTERM on.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -57,18 +58,27 @@ static void usage(FILE *f)
 	        "         [-l LIFETIME] [-f senml-cbor|senml-json|lwm2m-cbor|tlv] [-V 1.0|1.1|1.2]\n"
 	        "         [-d SECONDS] [--notify-interval S] [--send-interval S] [--con-notify]\n"
 	        "         [--queue-share 0..1] [--awake S] [--sleep S] [--no-deregister]\n"
-	        "         [--progress-interval S] [--json FILE] [--shard-size N] [-v]\n");
+	        "         [--progress-interval S] [--json FILE] [--shard-size N] [-v]\n"
+	        "  DTLS (-u coaps://HOST:5684): [--psk-key HEX | --psk-seed SEED | --rpk DIR |\n"
+	        "         --cert DIR] [--priority GNUTLS_PRIORITY] [--handshake-only]\n"
+	        "  bootstrap: [--bootstrap coap[s]://HOST:5783]   provisioning: --print-credentials\n");
 }
 
-static int parse_uri(struct fleet_cfg *cfg, const char *uri)
+int fleet_parse_uri(const char *uri, struct sockaddr_in *addr, bool *secure)
 {
 	char host[128];
 	int port = 5683;
 	const char *p = uri;
-	if (!strncmp(p, "coap://", 7))
+	*secure = false;
+	if (!strncmp(p, "coap://", 7)) {
 		p += 7;
-	else if (strstr(p, "://"))
-		return -1; /* coaps and the rest: not simulated */
+	} else if (!strncmp(p, "coaps://", 8)) {
+		p += 8;
+		port = 5684;
+		*secure = true;
+	} else if (strstr(p, "://")) {
+		return -1; /* TCP and the rest: not simulated */
+	}
 	const char *colon = strrchr(p, ':');
 	size_t hl = colon ? (size_t)(colon - p) : strlen(p);
 	if (hl == 0 || hl >= sizeof(host))
@@ -85,9 +95,25 @@ static int parse_uri(struct fleet_cfg *cfg, const char *uri)
 	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res;
 	if (getaddrinfo(host, NULL, &hints, &res))
 		return -1;
-	memcpy(&cfg->server, res->ai_addr, sizeof(cfg->server));
-	cfg->server.sin_port = htons((uint16_t)port);
+	memcpy(addr, res->ai_addr, sizeof(*addr));
+	addr->sin_port = htons((uint16_t)port);
 	freeaddrinfo(res);
+	return 0;
+}
+
+static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(hex);
+	if (n == 0 || n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
 	return 0;
 }
 
@@ -104,7 +130,8 @@ static int num(const char *s, double lo, double hi, double *out)
 static int parse_args(struct fleet_cfg *cfg, int argc, char **argv)
 {
 	enum { O_NOTIFY = 256, O_SEND, O_QUEUE, O_NODEREG, O_PROGRESS, O_JSON, O_SHARD, O_CON,
-	       O_AWAKE, O_SLEEP };
+	       O_AWAKE, O_SLEEP, O_PSK_KEY, O_PSK_SEED, O_RPK, O_CERT, O_PRIORITY, O_BOOTSTRAP,
+	       O_HS_ONLY, O_PRINT_CREDS };
 	static const struct option longs[] = {
 		{"uri", required_argument, NULL, 'u'},
 		{"count", required_argument, NULL, 'c'},
@@ -126,6 +153,14 @@ static int parse_args(struct fleet_cfg *cfg, int argc, char **argv)
 		{"con-notify", no_argument, NULL, O_CON},
 		{"awake", required_argument, NULL, O_AWAKE},
 		{"sleep", required_argument, NULL, O_SLEEP},
+		{"psk-key", required_argument, NULL, O_PSK_KEY},
+		{"psk-seed", required_argument, NULL, O_PSK_SEED},
+		{"rpk", required_argument, NULL, O_RPK},
+		{"cert", required_argument, NULL, O_CERT},
+		{"priority", required_argument, NULL, O_PRIORITY},
+		{"bootstrap", required_argument, NULL, O_BOOTSTRAP},
+		{"handshake-only", no_argument, NULL, O_HS_ONLY},
+		{"print-credentials", no_argument, NULL, O_PRINT_CREDS},
 		{NULL, 0, NULL, 0},
 	};
 	const char *fmt = NULL;
@@ -222,6 +257,32 @@ static int parse_args(struct fleet_cfg *cfg, int argc, char **argv)
 			if (num(optarg, 0.05, 1e6, &cfg->sleep_s))
 				goto bad;
 			break;
+		case O_PSK_KEY:
+			if (parse_hex(optarg, cfg->psk_key, sizeof(cfg->psk_key), &cfg->psk_key_len))
+				goto bad;
+			break;
+		case O_PSK_SEED:
+			if (!*optarg)
+				goto bad;
+			cfg->psk_seed = optarg;
+			break;
+		case O_RPK:
+		case O_CERT:
+			cfg->key_dir = optarg;
+			cfg->mode = c == O_RPK ? SEC_RPK : SEC_X509;
+			break;
+		case O_PRIORITY:
+			cfg->priority = optarg;
+			break;
+		case O_BOOTSTRAP:
+			cfg->bs_uri = optarg;
+			break;
+		case O_HS_ONLY:
+			cfg->handshake_only = true;
+			break;
+		case O_PRINT_CREDS:
+			cfg->print_creds = true;
+			break;
 		default:
 			usage(stderr);
 			return -1;
@@ -239,9 +300,26 @@ static int parse_args(struct fleet_cfg *cfg, int argc, char **argv)
 	}
 	if (cfg->vnum == 10 && cfg->fmt->content_format == LW_CF_TLV)
 		cfg->fmt = lwc_codec_by_format(LW_CF_TLV_LEGACY);
-	if (parse_uri(cfg, cfg->uri)) {
-		fprintf(stderr, "lwm2m-fleet: bad server URI %s (coap://HOST:PORT, IPv4)\n",
+	if (fleet_parse_uri(cfg->uri, &cfg->server, &cfg->secure)) {
+		fprintf(stderr, "lwm2m-fleet: bad server URI %s (coap[s]://HOST:PORT, IPv4)\n",
 		        cfg->uri);
+		return -1;
+	}
+	if (cfg->bs_uri && fleet_parse_uri(cfg->bs_uri, &cfg->bs_server, &cfg->bs_secure)) {
+		fprintf(stderr, "lwm2m-fleet: bad bootstrap URI %s (coap[s]://HOST:PORT, IPv4)\n",
+		        cfg->bs_uri);
+		return -1;
+	}
+	/* The credentials are for the -u server, or the bootstrap server when
+	 * bootstrapping (the DM server's come from it). */
+	bool needs = cfg->bs_uri ? cfg->bs_secure : cfg->secure;
+	if ((needs || cfg->print_creds) && cfg->mode == SEC_PSK && !cfg->psk_key_len &&
+	    !cfg->psk_seed) {
+		fprintf(stderr, "lwm2m-fleet: coaps:// needs --psk-key, --psk-seed, --rpk or --cert\n");
+		return -1;
+	}
+	if (cfg->handshake_only && !cfg->secure) {
+		fprintf(stderr, "lwm2m-fleet: --handshake-only needs a coaps:// server\n");
 		return -1;
 	}
 	return 0;
@@ -378,6 +456,9 @@ static int run_sharded(const struct fleet_cfg *cfg, struct fleet_shard *proto, u
 				sum.c.sends += c->sends;
 				sum.c.errors += c->errors;
 				sum.c.retransmits += c->retransmits;
+				sum.c.handshakes += c->handshakes;
+				sum.c.hs_failures += c->hs_failures;
+				sum.c.bootstraps += c->bootstraps;
 			}
 			fleet_print_progress(cfg, now - t0, &sum.c, &prev, now - last_print);
 			prev = sum.c;
@@ -406,6 +487,20 @@ int main(int argc, char **argv)
 	struct fleet_cfg cfg = {0};
 	if (parse_args(&cfg, argc, argv))
 		return 2;
+	if (cfg.print_creds) {
+		/* One line per device: the endpoint and the body of its
+		 * PUT /api/v1/security/{ep}. */
+		char json[2048], ep[96];
+		for (uint32_t i = 1; i <= cfg.count; i++) {
+			fleet_endpoint(&cfg, i, ep, sizeof(ep));
+			if (fleet_credential_json(&cfg, i, json, sizeof(json))) {
+				fprintf(stderr, "lwm2m-fleet: no credential for %s\n", ep);
+				return 1;
+			}
+			printf("%s %s\n", ep, json);
+		}
+		return fflush(stdout) ? 1 : 0;
+	}
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 

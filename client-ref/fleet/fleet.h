@@ -11,10 +11,15 @@
  * observe.c holds observations, notifications and Send; stats.c the
  * counters, the Register round-trip histogram and the summary.
  *
- * Memory: a device is a struct fleet_dev of 136 bytes (x86-64) plus its
+ * tls.c is the DTLS layer (GnuTLS, one non-blocking session per device over
+ * its own socket, driven by the epoll loop and the timer heap) and
+ * bootstrap.c the client side of the Bootstrap interface.
+ *
+ * Memory: a device is a struct fleet_dev of 144 bytes (x86-64) plus its
  * kernel socket; what only some devices need (observations, attributes, the last
  * response kept for duplicates) hangs off dev->ext and is allocated when
- * first needed.
+ * first needed; DTLS and bootstrap state hang off dev->sec, allocated only
+ * in secure or bootstrapping fleets.
  */
 #ifndef LW_FLEET_H
 #define LW_FLEET_H
@@ -24,14 +29,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
 #include "lwclient.h"
 #include "timer.h"
 
 /* ---- configuration ---- */
 
+/* LwM2M Security Mode (/0/x/2) numbers, as the bootstrap server writes them. */
+enum fleet_sec_mode {
+	SEC_PSK = 0,
+	SEC_RPK = 1,
+	SEC_X509 = 2,
+	SEC_NOSEC = 3,
+};
+
+#define FLEET_PSK_MAX 64
+
 struct fleet_cfg {
 	const char *uri;
 	struct sockaddr_in server;
+	bool secure; /* coaps:// */
+	uint8_t mode; /* enum fleet_sec_mode of a coaps:// server (-u or --bootstrap) */
+	uint8_t psk_key[FLEET_PSK_MAX]; /* --psk-key: every device's key */
+	size_t psk_key_len;
+	const char *psk_seed; /* --psk-seed: per-device keys (fleet_psk_key) */
+	const char *key_dir;  /* --rpk DIR / --cert DIR: DIR/ENDPOINT.key (and .crt) */
+	const char *priority; /* --priority: GnuTLS priority string */
+	const char *bs_uri;   /* --bootstrap: start at this bootstrap server */
+	struct sockaddr_in bs_server;
+	bool bs_secure;
+	bool handshake_only; /* --handshake-only: DTLS handshake, no LwM2M */
+	bool print_creds;    /* --print-credentials */
 	unsigned count;
 	double rate;            /* registrations per second, the whole fleet */
 	double notify_interval; /* seconds */
@@ -75,6 +105,10 @@ struct fleet_counters {
 	uint64_t done; /* shards finished */
 	uint64_t rss_kb; /* peak RSS of the shard processes */
 	double last_reg_s; /* when the last Register was answered */
+	uint64_t handshakes;     /* DTLS handshakes finished */
+	uint64_t hs_failures;    /* DTLS handshakes failed or timed out */
+	uint64_t bootstraps;     /* Bootstrap-Finish accepted */
+	double last_hs_s;        /* when the last handshake finished */
 };
 
 struct fleet_stats {
@@ -104,6 +138,8 @@ enum fleet_state {
 	DEV_DEREGISTERING,
 	DEV_DONE,
 	DEV_BACKOFF, /* registration failed: trying again later */
+	DEV_HANDSHAKE, /* DTLS handshake in progress (d->timer: its retransmission) */
+	DEV_BOOTSTRAP, /* Bootstrap-Request sent or accepted, until Finish */
 };
 
 enum fleet_req {
@@ -111,6 +147,7 @@ enum fleet_req {
 	REQ_REGISTER,
 	REQ_UPDATE,
 	REQ_DEREGISTER,
+	REQ_BOOTSTRAP,
 };
 
 #define FLEET_MAX_OBS 4
@@ -144,10 +181,46 @@ struct fleet_ext {
 	uint8_t *last_rsp;
 };
 
+/* A server account: the -u one (never stored) or the one bootstrap wrote. */
+struct fleet_acct {
+	struct sockaddr_in addr;
+	uint8_t mode; /* enum fleet_sec_mode */
+	uint8_t secure;
+	uint16_t ssid;
+	uint32_t lifetime;
+	uint8_t *ident; /* PSK identity, own raw public key or certificate (DER) */
+	uint8_t *secret; /* PSK key or private key (DER) */
+	uint16_t ident_len, secret_len;
+};
+
+/* What a bootstrap session writes, until Finish says whether it is usable. */
+struct fleet_bs_stage {
+	struct fleet_acct sec;  /* the non-bootstrap Security instance */
+	char uri[128];
+	int32_t sec_iid;        /* -1: none written */
+	int32_t srv_ssid;       /* of the Server instance, -1: none */
+	uint32_t srv_lifetime;
+};
+
+/* DTLS and bootstrap state of one device (dev->sec): only in fleets that
+ * use coaps:// or --bootstrap. */
+struct fleet_sec {
+	gnutls_session_t ses;   /* NULL: no session now */
+	const uint8_t *rx;      /* the datagram being fed to GnuTLS, NULL: none */
+	size_t rx_len;
+	gnutls_pcert_st *pcert; /* RPK / X.509: this device's, while a session lives */
+	gnutls_privkey_t pkey;
+	struct fleet_acct *acct;       /* the DM account bootstrap gave; NULL: -u */
+	struct fleet_bs_stage *stage;  /* during a bootstrap session */
+	uint8_t bootstrapped;   /* talking to the DM server (not the bootstrap one) */
+	uint8_t established;    /* the handshake finished */
+};
+
 struct fleet_dev {
 	struct lw_timer timer;  /* registration life: retransmit, update, wake */
 	struct lw_timer ntimer; /* notifications and Send */
 	struct fleet_ext *ext;
+	struct fleet_sec *sec;
 	int fd;
 	uint32_t idx; /* the endpoint number, 1-based */
 	uint32_t lifetime;
@@ -212,9 +285,57 @@ void fleet_dev_free(struct fleet_dev *d);
 void fleet_dev_update_soon(struct fleet_shard *s, struct fleet_dev *d);
 struct fleet_ext *fleet_ext(struct fleet_dev *d);
 
-/* answer.c: a request from the server, answered (ACK or NON). */
+/* The request went out over a new connection (socket reconnected, DTLS
+ * handshake done): Bootstrap-Request, Register, or the end of a
+ * handshake-only device. */
+void fleet_dev_connected(struct fleet_shard *s, struct fleet_dev *d);
+/* (Re)connects d to the server it talks to now (bootstrap or DM) and starts
+ * its handshake or its first request. */
+void fleet_dev_connect(struct fleet_shard *s, struct fleet_dev *d);
+/* A failed attempt (handshake, bootstrap): try again 5 to 15 s later. */
+void fleet_dev_backoff(struct fleet_shard *s, struct fleet_dev *d);
+void fleet_dev_done(struct fleet_shard *s, struct fleet_dev *d);
+
+/* The server the device talks to now: the bootstrap server until bootstrap
+ * finished, then the account it was given (or -u). */
+const struct sockaddr_in *fleet_dev_peer(const struct fleet_shard *s, const struct fleet_dev *d,
+                                         bool *secure, uint8_t *mode);
+/* "coap[s]://HOST:PORT" (IPv4) into addr. 0 or -1. */
+int fleet_parse_uri(const char *uri, struct sockaddr_in *addr, bool *secure);
+
 struct lw_coap_msg;
+
+/* tls.c */
+/* Once per process: credentials and priorities for the configured mode. */
+int fleet_tls_init(const struct fleet_cfg *cfg);
+void fleet_tls_deinit(void);
+/* The key of a device derived from --psk-seed, or --psk-key. Its length. */
+size_t fleet_psk_key(const struct fleet_cfg *cfg, uint32_t idx, uint8_t *out);
+/* Starts a handshake over d's connected socket (state DEV_HANDSHAKE). */
+void fleet_tls_start(struct fleet_shard *s, struct fleet_dev *d);
+/* Timer or datagram: drives the handshake on. */
+void fleet_tls_step(struct fleet_shard *s, struct fleet_dev *d);
+/* A datagram from d's socket while it has a session. */
+void fleet_tls_input(struct fleet_shard *s, struct fleet_dev *d, const uint8_t *buf, size_t len);
+/* A CoAP message out over the session. */
+void fleet_tls_send(struct fleet_shard *s, struct fleet_dev *d, const uint8_t *buf, size_t len);
+/* Ends d's session (close_notify first when bye and established). */
+void fleet_tls_end(struct fleet_dev *d, bool bye);
+/* What to PUT to /api/v1/security/{ep} for device idx, as JSON. 0 or -1. */
+int fleet_credential_json(const struct fleet_cfg *cfg, uint32_t idx, char *out, size_t cap);
+
+/* bootstrap.c */
+void fleet_bs_request_sent(struct fleet_shard *s, struct fleet_dev *d);
+/* A request of the bootstrap server (Delete, Discover, Write, Finish). */
+void fleet_bs_answer(struct fleet_shard *s, struct fleet_dev *d, const struct lw_coap_msg *m);
+void fleet_sec_free(struct fleet_dev *d);
+struct fleet_sec *fleet_sec(struct fleet_dev *d);
+
+/* answer.c: a request from the server, answered (ACK or NON). */
 void fleet_answer(struct fleet_shard *s, struct fleet_dev *d, const struct lw_coap_msg *m);
+/* An answer to m (ACK for a CON, kept for its duplicates; else NON). */
+void fleet_reply(struct fleet_shard *s, struct fleet_dev *d, const struct lw_coap_msg *m,
+                 uint8_t code, uint16_t cf, const void *payload, size_t len);
 /* Dresses the shared tree as device d at time now (values, 3303 instances). */
 void fleet_tree_dress(struct fleet_shard *s, struct fleet_dev *d);
 /* The simulated temperature of one device's sensor at time t (seconds). */

@@ -80,6 +80,10 @@ void fleet_send(struct fleet_shard *s, struct fleet_dev *d, const uint8_t *buf, 
 {
 	if (d->fd < 0)
 		return;
+	if (d->sec && d->sec->ses) {
+		fleet_tls_send(s, d, buf, len);
+		return;
+	}
 	if (send(d->fd, buf, len, MSG_DONTWAIT) < 0) {
 		/* ECONNREFUSED: the server's port is closed (an ICMP came back
 		 * for an earlier datagram); the retransmission covers it. */
@@ -214,7 +218,10 @@ static void drain(struct fleet_shard *s, struct fleet_dev *d)
 			return;
 		}
 		s->stats.c.rx++;
-		fleet_dev_input(s, d, buf, (size_t)n);
+		if (d->sec && d->sec->ses)
+			fleet_tls_input(s, d, buf, (size_t)n);
+		else
+			fleet_dev_input(s, d, buf, (size_t)n);
 	}
 }
 
@@ -222,6 +229,8 @@ int fleet_shard_run(struct fleet_shard *s)
 {
 	fleet_self = s;
 	if (shard_init(s))
+		return -1;
+	if ((s->cfg->secure || s->cfg->bs_uri) && fleet_tls_init(s->cfg))
 		return -1;
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -245,6 +254,9 @@ int fleet_shard_run(struct fleet_shard *s)
 	for (;;) {
 		uint64_t now = fleet_now(s);
 		if (s->stopping && (s->active == 0 || now >= s->stop_deadline))
+			break;
+		/* Handshake-only devices are done once their handshake is. */
+		if (s->cfg->handshake_only && s->started == s->n && s->active == 0)
 			break;
 		uint64_t next = lw_timers_next(&s->timers);
 		if (s->stopping && next > s->stop_deadline)
@@ -283,5 +295,6 @@ int fleet_shard_run(struct fleet_shard *s)
 	s->devs = NULL;
 	close(s->epfd);
 	fleet_scratch_free();
+	fleet_tls_deinit();
 	return 0;
 }

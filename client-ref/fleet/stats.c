@@ -72,6 +72,11 @@ void fleet_stats_merge(struct fleet_stats *into, const struct fleet_stats *from)
 	into->c.rss_kb += from->c.rss_kb;
 	if (from->c.last_reg_s > into->c.last_reg_s)
 		into->c.last_reg_s = from->c.last_reg_s;
+	into->c.handshakes += from->c.handshakes;
+	into->c.hs_failures += from->c.hs_failures;
+	into->c.bootstraps += from->c.bootstraps;
+	if (from->c.last_hs_s > into->c.last_hs_s)
+		into->c.last_hs_s = from->c.last_hs_s;
 	for (size_t i = 0; i < FLEET_HIST_N; i++)
 		into->hist[i] += from->hist[i];
 }
@@ -92,6 +97,11 @@ void fleet_print_progress(const struct fleet_cfg *cfg, double t, const struct fl
 	        (unsigned long long)c->requests, per_s(c->requests, prev->requests, dt),
 	        (unsigned long long)c->notifications, (unsigned long long)c->sends,
 	        (unsigned long long)c->errors, (unsigned long long)c->retransmits);
+	if (cfg->secure || cfg->bs_uri)
+		fprintf(stderr, "t=%.0fs handshakes=%llu (%.0f/s) handshake_failures=%llu bootstraps=%llu\n",
+		        t, (unsigned long long)c->handshakes,
+		        per_s(c->handshakes, prev->handshakes, dt),
+		        (unsigned long long)c->hs_failures, (unsigned long long)c->bootstraps);
 }
 
 static double rate(uint64_t n, double secs)
@@ -117,6 +127,13 @@ void fleet_print_summary(const struct fleet_cfg *cfg, double elapsed, double reg
 	        (unsigned long long)c->rx, (unsigned long long)c->tx,
 	        fleet_hist_quantile(s, 0.50), fleet_hist_quantile(s, 0.99),
 	        c->rtt_n ? c->rtt_sum_ms / (double)c->rtt_n : 0, rss_mb);
+	if (cfg->secure || cfg->bs_uri)
+		fprintf(stderr,
+		        "summary: DTLS handshakes=%llu (%.0f/s over %.1fs, full, no resumption) "
+		        "failures=%llu bootstraps=%llu\n",
+		        (unsigned long long)c->handshakes, rate(c->handshakes, c->last_hs_s),
+		        c->last_hs_s, (unsigned long long)c->hs_failures,
+		        (unsigned long long)c->bootstraps);
 }
 
 int fleet_write_json(const struct fleet_cfg *cfg, const char *path, double elapsed,
@@ -133,7 +150,8 @@ int fleet_write_json(const struct fleet_cfg *cfg, const char *path, double elaps
 	        "\"sends\": %llu, \"deregistered\": %llu, \"errors\": %llu, \"retransmits\": %llu, "
 	        "\"datagrams_in\": %llu, \"datagrams_out\": %llu, "
 	        "\"register_rtt_ms\": {\"p50\": %.2f, \"p99\": %.2f, \"mean\": %.3f}, "
-	        "\"rss_mb\": %.1f}\n",
+	        "\"handshakes\": %llu, \"handshake_rate\": %.1f, \"handshake_s\": %.3f, "
+	        "\"handshake_failures\": %llu, \"bootstraps\": %llu, \"rss_mb\": %.1f}\n",
 	        cfg->count, elapsed, (unsigned long long)c->registrations,
 	        rate(c->registrations, reg_elapsed), reg_elapsed, (unsigned long long)c->updates,
 	        (unsigned long long)c->requests, rate(c->requests, elapsed),
@@ -141,6 +159,8 @@ int fleet_write_json(const struct fleet_cfg *cfg, const char *path, double elaps
 	        (unsigned long long)c->deregistered, (unsigned long long)c->errors,
 	        (unsigned long long)c->retransmits, (unsigned long long)c->rx,
 	        (unsigned long long)c->tx, fleet_hist_quantile(s, 0.50), fleet_hist_quantile(s, 0.99),
-	        c->rtt_n ? c->rtt_sum_ms / (double)c->rtt_n : 0, rss_mb);
+	        c->rtt_n ? c->rtt_sum_ms / (double)c->rtt_n : 0,
+	        (unsigned long long)c->handshakes, rate(c->handshakes, c->last_hs_s), c->last_hs_s,
+	        (unsigned long long)c->hs_failures, (unsigned long long)c->bootstraps, rss_mb);
 	return fclose(f) ? -1 : 0;
 }
