@@ -220,19 +220,15 @@ async function pageFleet() {
 	const cards = el('div', { class: 'cards' });
 	const card = (label, id) => el('div', { class: 'card' }, el('div', { class: 'num', id, text: '…' }), el('div', { text: label }));
 	cards.append(card('registered', 'n-registered'), card('online', 'n-online'), card('asleep', 'n-asleep'),
-		card('registrations seen (this session)', 'n-regs'));
+		card('offline', 'n-offline'), card('registrations seen (this session)', 'n-regs'));
 	const chartBox = el('div', { class: 'chart', id: 'reg-chart' });
 	view.append(el('h2', { text: 'Fleet' }), cards, el('h3', { text: 'Registrations over the last 5 minutes (per 10 s)' }), chartBox);
-	const total = async (q) => {
-		const { res } = await api('GET', `/clients?limit=1${q}`, undefined, { raw: true });
-		return Number(res.headers.get('X-Total-Count') || 0);
-	};
+	// The server counts by status (one pass, no rows), whatever the fleet size.
 	const refresh = async () => {
 		try {
-			const [all, asleep] = await Promise.all([total(''), total('&status=asleep')]);
-			document.getElementById('n-registered').textContent = all;
-			document.getElementById('n-asleep').textContent = asleep;
-			document.getElementById('n-online').textContent = all - asleep;
+			const n = await api('GET', '/clients?count=status');
+			for (const k of ['registered', 'online', 'asleep', 'offline'])
+				document.getElementById(`n-${k}`).textContent = n[k];
 			document.getElementById('n-regs').textContent = events.regTimes.length;
 		} catch (e) { showError(e); }
 	};
@@ -269,10 +265,11 @@ async function pageFleet() {
 }
 
 // ---- device list ----
-const listState = { q: '', sort: 'endpoint', order: 'asc', status: '', object: '', offset: 0 };
+const listState = { q: '', sort: 'endpoint', order: 'asc', status: '', object: '', firmware: '', offset: 0 };
 
+// The server's status (online, asleep past [coap] queue_awake, offline).
 function statusOf(c) {
-	return c.queueMode && Date.now() / 1000 - c.lastSeen >= 93 ? 'asleep' : 'online';
+	return c.status || 'online';
 }
 
 async function pageDevices() {
@@ -282,8 +279,10 @@ async function pageDevices() {
 	const sel = (id, cur, opts) => el('select', { id }, opts.map(([v, t]) => el('option', { value: v, selected: v === cur, text: t })));
 	const sort = sel('dev-sort', s.sort, [['endpoint', 'endpoint'], ['lastSeen', 'last seen'], ['registeredAt', 'registered at']]);
 	const order = sel('dev-order', s.order, [['asc', 'ascending'], ['desc', 'descending']]);
-	const status = sel('dev-status', s.status, [['', 'any status'], ['online', 'online'], ['asleep', 'asleep']]);
+	const status = sel('dev-status', s.status, [['', 'registered'], ['online', 'online'], ['asleep', 'asleep'], ['offline', 'offline']]);
 	const object = el('input', { id: 'dev-object', placeholder: 'object id', size: 8, value: s.object });
+	const firmware = el('input', { id: 'dev-firmware', placeholder: 'firmware version', size: 12, value: s.firmware,
+		title: 'exact firmware version (/3/0/3, known once read, observed or sent)' });
 	const body = el('tbody', { id: 'dev-rows' });
 	const info = el('span', { id: 'dev-info' });
 	const prev = el('button', { type: 'button', id: 'dev-prev', text: '‹ Prev' });
@@ -298,17 +297,21 @@ async function pageDevices() {
 		if (s.q) p.set('q', s.q);
 		if (s.status) p.set('status', s.status);
 		if (s.object) p.set('object', s.object);
+		if (s.firmware) p.set('firmware', s.firmware);
 		try {
 			const { data, res } = await api('GET', `/clients?${p}`, undefined, { raw: true });
 			if (mine !== seq)
 				return;
 			const n = Number(res.headers.get('X-Total-Count') || data.length);
 			body.replaceChildren(...data.map((c) => el('tr', {},
-				el('td', {}, el('a', { href: `#/device/${encodeURIComponent(c.endpoint)}`, text: c.endpoint })),
+				// An offline device has no page: it is not registered.
+				el('td', {}, statusOf(c) === 'offline' ? el('span', { text: c.endpoint, title: `${c.offlineReason} ${fmtTime(c.offlineSince)}` })
+					: el('a', { href: `#/device/${encodeURIComponent(c.endpoint)}`, text: c.endpoint })),
 				el('td', { class: statusOf(c), text: statusOf(c) }),
+				el('td', { class: 'fw', text: c.firmwareVersion || '' }),
 				el('td', { text: fmtTime(c.lastSeen) }), el('td', { text: fmtTime(c.registeredAt) }),
 				el('td', { text: c.lifetime }), el('td', { text: c.binding + (c.queueMode ? ' (Q)' : '') }),
-				el('td', { text: c.address }), el('td', { text: (c.objects || []).filter((o) => o.split('/').length === 2).join(' ') }))));
+				el('td', { text: c.address || '' }), el('td', { text: (c.objects || []).filter((o) => o.split('/').length === 2).join(' ') }))));
 			info.textContent = n ? `${s.offset + 1}–${s.offset + data.length} of ${n}` : 'no devices';
 			prev.disabled = s.offset === 0;
 			next.disabled = s.offset + PAGE >= n;
@@ -321,14 +324,14 @@ async function pageDevices() {
 	let t = null;
 	// Typing waits for a pause; a choice in a menu loads at once.
 	const change = (wait) => {
-		Object.assign(s, { q: q.value, sort: sort.value, order: order.value, status: status.value, object: object.value.trim(), offset: 0 });
+		Object.assign(s, { q: q.value, sort: sort.value, order: order.value, status: status.value, object: object.value.trim(), firmware: firmware.value.trim(), offset: 0 });
 		clearTimeout(t);
 		if (wait)
 			t = setTimeout(load, 150);
 		else
 			load();
 	};
-	for (const x of [q, object])
+	for (const x of [q, object, firmware])
 		x.addEventListener('input', () => change(true));
 	for (const x of [sort, order, status])
 		x.addEventListener('change', () => change(false));
@@ -357,8 +360,8 @@ async function pageDevices() {
 		load();
 	});
 	view.append(el('h2', { text: 'Devices' }),
-		el('div', { class: 'toolbar' }, q, sort, order, status, object, prev, el('label', {}, 'page ', pageNo), info, next),
-		el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['Endpoint', 'Status', 'Last seen', 'Registered', 'Lifetime', 'Binding', 'Address', 'Objects'].map(th))), body));
+		el('div', { class: 'toolbar' }, q, sort, order, status, object, firmware, prev, el('label', {}, 'page ', pageNo), info, next),
+		el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['Endpoint', 'Status', 'Firmware', 'Last seen', 'Registered', 'Lifetime', 'Binding', 'Address', 'Objects'].map(th))), body));
 	await load();
 	// A big fleet registers all the time: at most one reload per 2 s.
 	let later = null;
@@ -404,6 +407,11 @@ async function pageDevice(ep) {
 	const multi = new Map(); // value cell of a multiple resource -> Map(instance -> text)
 	const setRecords = (recs) => {
 		for (const r of recs || []) {
+			// The server keeps the last firmware version seen the same way.
+			if (r.path === '/3/0/3' && typeof r.value === 'string') {
+				const fw = document.getElementById('reg-firmwareVersion');
+				if (fw) fw.textContent = r.value;
+			}
 			const parts = r.path.split('/');
 			const cell = cells.get(parts.slice(0, 4).join('/'));
 			if (!cell)
@@ -443,8 +451,8 @@ async function pageDevice(ep) {
 
 	// The registration
 	const dl = el('dl', { class: 'reg', id: 'reg' });
-	for (const k of ['endpoint', 'registrationId', 'lwm2mVersion', 'binding', 'lifetime', 'queueMode', 'address', 'secure', 'registeredAt', 'lastSeen'])
-		dl.append(el('dt', { text: k }), el('dd', { id: `reg-${k}`, text: k.endsWith('At') || k === 'lastSeen' ? fmtTime(c[k]) : String(c[k]) }));
+	for (const k of ['endpoint', 'status', 'registrationId', 'lwm2mVersion', 'firmwareVersion', 'binding', 'lifetime', 'queueMode', 'address', 'secure', 'registeredAt', 'lastSeen'])
+		dl.append(el('dt', { text: k }), el('dd', { id: `reg-${k}`, text: k.endsWith('At') || k === 'lastSeen' ? fmtTime(c[k]) : c[k] === undefined ? '' : String(c[k]) }));
 
 	// The chart
 	const chartBox = el('div', { class: 'chart', id: 'chart' });

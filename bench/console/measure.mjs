@@ -1,8 +1,8 @@
 // bench/console/measure.mjs: how long the console's pages take to show a big
 // fleet. Driven by bench/console/run, which starts lwm2md and lwm2m-fleet;
 // this drives headless Chromium (playwright-core) through the fleet overview,
-// the device list (first page, a sort, a search, page 500, the status and
-// object filters) and a device page, timing each from the navigation or the
+// the device list (first page, a sort, a search, page 500, the status,
+// object and firmware filters) and a device page, timing each from the navigation or the
 // action to the content shown: the rows, counts and values the page must
 // show, checked against the REST API's own answer (asked before the clock
 // starts). Prints one line per page and writes RESULTS (JSON) when set.
@@ -45,11 +45,12 @@ const expect = async (q) => {
 		const want = all.slice(off, off + PAGE).map((c) => c.endpoint).join(',');
 		if (all.length !== total || data.map((c) => c.endpoint).join(',') !== want)
 			throw new Error(`the page of ${JSON.stringify(params)} is not that slice of the whole list`);
-		if (!q.q && !q.sort && total !== N)
+		if (!q.q && !q.sort && !q.firmware && total !== N)
 			throw new Error(`${JSON.stringify(params)}: ${total} devices, not ${N}`);
 	}
 	return { q, total, rows: data.length, first: data.length ? data[0].endpoint : null, last: data.length ? data.at(-1).endpoint : null };
 };
+const FW = { version: '', read: 0 };
 const pad = (i) => `${PREFIX}-${String(i).padStart(6, '0')}`;
 
 // Resolves when the device list shows exp (polled in the page every 10 ms).
@@ -86,10 +87,11 @@ async function listReset(page) {
 	await page.waitForSelector('[data-ready="#/devices"]');
 	await page.fill('#dev-search', '');
 	await page.fill('#dev-object', '');
+	await page.fill('#dev-firmware', '');
 	await page.selectOption('#dev-status', '');
 	await page.selectOption('#dev-order', 'asc');
 	await page.selectOption('#dev-sort', 'endpoint');
-	await listShows(page, { ...await expect({ offset: 0 }), none: ['q', 'status', 'object'] });
+	await listShows(page, { ...await expect({ offset: 0 }), none: ['q', 'status', 'object', 'firmware'] });
 }
 
 async function round(results, page) {
@@ -98,6 +100,8 @@ async function round(results, page) {
 		async () => { await page.goto('about:blank'); await page.goto(`${BASE}/#/fleet`); },
 		() => page.waitForFunction((n) => document.getElementById('n-registered')?.textContent === String(n)
 			&& document.getElementById('n-online')?.textContent === String(n)
+			&& document.getElementById('n-asleep')?.textContent === '0'
+			&& document.getElementById('n-offline')?.textContent === '0'
 			&& document.querySelector('#reg-chart canvas'), N, { polling: 10, timeout: 30000 }));
 
 	// Device list, first page, from the menu.
@@ -140,6 +144,13 @@ async function round(results, page) {
 	await step(results, page, 'object', `filter object 3303 (${exp.total})`,
 		() => page.fill('#dev-object', '3303'), () => listShows(page, exp));
 	await listReset(page);
+	// The firmware version the server kept from the Reads (see below).
+	exp = await expect({ firmware: FW.version });
+	if (CHECK && exp.total < FW.read)
+		throw new Error(`firmware ${FW.version}: ${exp.total} devices, not at least ${FW.read}`);
+	await step(results, page, 'firmware', `filter firmware ${FW.version} (${exp.total})`,
+		() => page.fill('#dev-firmware', FW.version), () => listShows(page, exp));
+	await listReset(page);
 
 	// A device page: registration and the named object tree; then a Read.
 	const ep = pad(Math.ceil(N / 2));
@@ -166,6 +177,14 @@ try {
 	// Signed in with the admin token, as the login page's token form does.
 	await page.goto(`${BASE}/`);
 	await page.evaluate((t) => { sessionStorage.setItem('lwm2md.token', t); sessionStorage.setItem('lwm2md.role', 'admin'); sessionStorage.setItem('lwm2md.via', 'token'); }, TOKEN);
+	// An operator's Reads of /3/0/3 tell the server some firmware versions
+	// (it reads none itself): ten devices spread over the fleet.
+	for (let i = 1; i <= 10; i++) {
+		const ep = pad(Math.max(1, Math.floor((i * N) / 11)));
+		const { data } = await api(`/clients/${ep}/3/0/3`);
+		FW.version = data.records[0].value;
+	}
+	FW.read = 10;
 	for (let i = 0; i < REPEAT; i++)
 		await round(results, page);
 	if (errors.length)

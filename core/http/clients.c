@@ -3,7 +3,10 @@
  * node answers from its registry. In a cluster each node holds the devices
  * whose datagrams reach it, so the answer adds the registrations other
  * nodes keep in the shared store (with "node" naming the holder): every
- * node shows the whole fleet.
+ * node shows the whole fleet. Each client has a status: online, asleep
+ * (queue mode, silent past [coap] queue_awake) or offline (gone: expired or
+ * de-registered, remembered by this node's registry); ?count=status counts
+ * them without sending a row, for the console's fleet overview.
  */
 #include "http/http.h"
 
@@ -26,10 +29,9 @@
 #define MAX_REMOTE 100000
 #define WAIT_MS 30000
 
-/* One client as the API shows it: the registry's fields plus endpoint, secure. */
-static json_t *client_json(const struct lw_client *c)
+/* The registry's JSON members (text) with endpoint first, as an object. */
+static json_t *fields_json(const char *endpoint, char *fields)
 {
-	char *fields = lw_client_json_fields(c);
 	if (!fields)
 		return NULL;
 	size_t n = strlen(fields) + 3;
@@ -41,15 +43,45 @@ static json_t *client_json(const struct lw_client *c)
 	}
 	free(text);
 	free(fields);
-	json_t *o = rest ? json_pack("{s:s}", "endpoint", c->endpoint) : NULL;
+	json_t *o = rest ? json_pack("{s:s}", "endpoint", endpoint) : NULL;
 	if (!o || json_object_update(o, rest) != 0) {
 		json_decref(o);
 		json_decref(rest);
 		return NULL;
 	}
 	json_decref(rest);
+	return o;
+}
+
+/* The same rule as the operation queue (lw_ops_client_asleep): a queue-mode
+ * client is asleep once silent for the awake time. */
+static const char *status_of(int queue, int64_t last_seen, int64_t now, int64_t awake_s)
+{
+	return queue && now - last_seen >= awake_s ? "asleep" : "online";
+}
+
+/* One client as the API shows it: the registry's fields plus endpoint,
+ * secure and status. */
+static json_t *client_json(const struct lw_client *c, int64_t now, int64_t awake_s)
+{
+	json_t *o = fields_json(c->endpoint, lw_client_json_fields(c));
+	if (!o)
+		return NULL;
 	json_object_set_new(o, "secure",
 	                    json_boolean(c->peer && c->peer->ep && c->peer->ep->secure));
+	json_object_set_new(o, "status",
+	                    json_string(status_of(c->queue_mode, c->last_seen, now, awake_s)));
+	return o;
+}
+
+/* An offline client as the API shows it. */
+static json_t *gone_json(const struct lw_gone *g)
+{
+	json_t *o = fields_json(g->endpoint, lw_gone_json_fields(g));
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "secure", json_false());
+	json_object_set_new(o, "status", json_string("offline"));
 	return o;
 }
 
@@ -65,8 +97,9 @@ static const char *this_node(const struct lw_http_req *r)
 }
 
 /* A registration document (storage/persist.c) of another node as the API
- * shows a client; NULL when it is this node's, expired or unreadable. */
-static json_t *doc_client(const struct lw_st_doc *doc, const char *self)
+ * shows a client; NULL when it is this node's, expired or unreadable. Its
+ * status is computed as for ours; the store has no firmware version. */
+static json_t *doc_client(const struct lw_st_doc *doc, const char *self, int64_t awake_s)
 {
 	json_t *d = json_loadb(doc->json, doc->json_len, 0, NULL);
 	const char *node = d ? json_string_value(json_object_get(d, "node")) : NULL;
@@ -102,24 +135,34 @@ static json_t *doc_client(const struct lw_st_doc *doc, const char *self)
 	                      json_object_get(d, "lastSeen"), "objects", objects, "secure", 0,
 	                      "node", node);
 	json_decref(d);
+	if (o)
+		json_object_set_new(
+			o, "status",
+			json_string(status_of(json_is_true(json_object_get(o, "queueMode")),
+		                              json_integer_value(json_object_get(o, "lastSeen")),
+		                              (int64_t)time(NULL), awake_s)));
 	return o;
 }
 
 /*
- * What a listing shows: the filters (q, object, status), the order and the
- * page. A console with 100,000 devices asks for one page at a time, so the
- * registry's clients are filtered and sorted as pointers and only the page
- * is turned into JSON; limit 0 means all (the answer of old callers).
+ * What a listing shows: the filters (q, object, firmware, status), the order
+ * and the page. A console with 100,000 devices asks for one page at a time,
+ * so the registry's clients are filtered and sorted as pointers and only the
+ * page is turned into JSON; limit 0 means all (the answer of old callers).
+ * Without a status, or with "any", the list holds the registered clients
+ * (online and asleep); offline ones only come with status=offline.
  */
 enum { SORT_ENDPOINT, SORT_LAST_SEEN, SORT_REGISTERED_AT };
-enum { ST_ANY, ST_ONLINE, ST_ASLEEP };
+enum { ST_ANY, ST_ONLINE, ST_ASLEEP, ST_OFFLINE };
 
 struct sel {
 	char q[256];
+	char firmware[LW_REG_FIRMWARE_MAX * 2 + 1]; /* "": any */
 	long object; /* -1: any */
-	int status, sort, desc;
+	int status, sort, desc, count;
 	size_t offset, limit;
 	int64_t now, awake_s;
+	size_t offline; /* count=status: the offline clients that matched */
 };
 
 static int parse_size(struct lw_http_req *r, const char *name, size_t *out)
@@ -175,8 +218,23 @@ static int parse_sel(struct lw_http_req *r, struct sel *s)
 		s->status = ST_ONLINE;
 	else if (f && strcmp(v, "asleep") == 0)
 		s->status = ST_ASLEEP;
+	else if (f && strcmp(v, "offline") == 0)
+		s->status = ST_OFFLINE;
 	else if (f && strcmp(v, "any") != 0 && v[0]) {
-		lw_http_reply_error(r, 400, "bad-request", "status must be online or asleep");
+		lw_http_reply_error(r, 400, "bad-request",
+		                    "status must be online, asleep, offline or any");
+		return -1;
+	}
+	if (lw_http_qvar(r, "firmware", s->firmware, sizeof(s->firmware)) < 0) {
+		lw_http_reply_error(r, 400, "bad-request", "the firmware parameter is too long");
+		return -1;
+	}
+	f = lw_http_qvar(r, "count", v, sizeof(v));
+	if (f && strcmp(v, "status") == 0) {
+		s->count = 1;
+		s->status = ST_ANY; /* every status is counted */
+	} else if (f) {
+		lw_http_reply_error(r, 400, "bad-request", "count must be status");
 		return -1;
 	}
 	f = lw_http_qvar(r, "object", v, sizeof(v));
@@ -199,23 +257,34 @@ static int sel_status_ok(const struct sel *s, int queue, int64_t last_seen)
 	return s->status == ST_ANY || (s->status == ST_ASLEEP) == asleep;
 }
 
-static int client_ok(const struct sel *s, const struct lw_client *c)
+/* The filters but status, on what a registered or offline client has. */
+static int sel_match(const struct sel *s, const char *ep, const struct lw_reg_objects *o,
+                     const char *firmware)
 {
-	if (s->q[0] && !strstr(c->endpoint, s->q))
+	if (s->q[0] && !strstr(ep, s->q))
 		return 0;
-	if (!sel_status_ok(s, c->queue_mode, c->last_seen))
+	if (s->firmware[0] && (!firmware || strcmp(firmware, s->firmware) != 0))
 		return 0;
 	if (s->object < 0)
 		return 1;
-	for (uint16_t i = 0; i < c->objects.n; i++)
-		if (c->objects.links[i].oid == s->object)
+	for (uint16_t i = 0; i < o->n; i++)
+		if (o->links[i].oid == s->object)
 			return 1;
 	return 0;
 }
 
-/* The same test on a client as JSON (other nodes' registrations). */
+static int client_ok(const struct sel *s, const struct lw_client *c)
+{
+	return s->status != ST_OFFLINE && sel_status_ok(s, c->queue_mode, c->last_seen) &&
+	       sel_match(s, c->endpoint, &c->objects, c->firmware);
+}
+
+/* The same test on a client as JSON (other nodes' registrations: the store
+ * knows no firmware version, so a firmware filter leaves them out). */
 static int json_ok(const struct sel *s, const json_t *o)
 {
+	if (s->status == ST_OFFLINE || s->firmware[0])
+		return 0;
 	if (!sel_status_ok(s, json_is_true(json_object_get(o, "queueMode")),
 	                   json_integer_value(json_object_get(o, "lastSeen"))))
 		return 0;
@@ -237,18 +306,45 @@ static int cmp_keys(const struct sel *s, int64_t a, int64_t b, const char *ea, c
 	return s->desc ? -c : c;
 }
 
+/*
+ * A row of a listing: a struct lw_client *, or a struct lw_gone * with bit 0
+ * set (both come from malloc, so bit 0 is free). One pointer a row keeps the
+ * sort of 100,000 rows as cheap as before offline clients existed.
+ */
+typedef uintptr_t row;
+#define ROW_GONE ((uintptr_t)1)
+
+static inline const struct lw_gone *row_gone(row x)
+{
+	return x & ROW_GONE ? (const struct lw_gone *)(x & ~ROW_GONE) : NULL;
+}
+
+static inline int64_t row_key(row x, int sort)
+{
+	const struct lw_gone *g = row_gone(x);
+	if (g)
+		return sort == SORT_LAST_SEEN ? g->last_seen : g->registered_at;
+	const struct lw_client *c = (const struct lw_client *)x;
+	return sort == SORT_LAST_SEEN ? c->last_seen : c->registered_at;
+}
+
+static inline const char *row_ep(row x)
+{
+	const struct lw_gone *g = row_gone(x);
+	return g ? g->endpoint : ((const struct lw_client *)x)->endpoint;
+}
+
 static int by_client(const void *a, const void *b, void *arg)
 {
 	const struct sel *s = arg;
-	const struct lw_client *x = *(const struct lw_client *const *)a;
-	const struct lw_client *y = *(const struct lw_client *const *)b;
-	int64_t kx = s->sort == SORT_LAST_SEEN ? x->last_seen : x->registered_at;
-	int64_t ky = s->sort == SORT_LAST_SEEN ? y->last_seen : y->registered_at;
-	return cmp_keys(s, kx, ky, x->endpoint, y->endpoint);
+	row x = *(const row *)a, y = *(const row *)b;
+	if (s->sort == SORT_ENDPOINT)
+		return cmp_keys(s, 0, 0, row_ep(x), row_ep(y));
+	return cmp_keys(s, row_key(x, s->sort), row_key(y, s->sort), row_ep(x), row_ep(y));
 }
 
 /* Under v[i] in the max-heap v[0..k) (the worst of the kept on top). */
-static void sift_down(const struct lw_client **v, size_t k, size_t i, const struct sel *s)
+static void sift_down(row *v, size_t k, size_t i, const struct sel *s)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, top = i;
@@ -258,7 +354,7 @@ static void sift_down(const struct lw_client **v, size_t k, size_t i, const stru
 			top = r;
 		if (top == i)
 			return;
-		const struct lw_client *t = v[i];
+		row t = v[i];
 		v[i] = v[top];
 		v[top] = t;
 		i = top;
@@ -270,7 +366,7 @@ static void sift_down(const struct lw_client **v, size_t k, size_t i, const stru
  * a big fleet (the first page, a count with limit 1, the newest 1,000) needs
  * only those: a heap of k costs n log k instead of n log n.
  */
-static void sort_first(const struct lw_client **v, size_t n, size_t k, const struct sel *s)
+static void sort_first(row *v, size_t n, size_t k, const struct sel *s)
 {
 	if (k < n && k <= n / 8) {
 		for (size_t i = k / 2; i-- > 0;)
@@ -302,9 +398,34 @@ static void set_total(struct lw_http_req *r, size_t total)
 	snprintf(r->hdrs, sizeof(r->hdrs), "X-Total-Count: %zu\r\n", total);
 }
 
-/* Sorts the array, keeps the page and answers it. */
+/* count=status: {"online", "asleep", "offline", "registered"}. */
+static void reply_counts(struct lw_http_req *r, size_t online, size_t asleep,
+                         const struct sel *s)
+{
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "online", (json_int_t)online, "asleep",
+	                      (json_int_t)asleep, "offline", (json_int_t)s->offline,
+	                      "registered", (json_int_t)(online + asleep));
+	if (o)
+		lw_http_reply_json(r, 200, o);
+	else
+		lw_http_reply_error(r, 500, "internal", "out of memory");
+}
+
+/* Sorts the array, keeps the page and answers it (or its counts). */
 static void reply_sorted(struct lw_http_req *r, json_t *list, const struct sel *s)
 {
+	if (s->count) {
+		size_t asleep = 0, i;
+		json_t *x;
+		json_array_foreach(list, i, x) {
+			const char *st = json_string_value(json_object_get(x, "status"));
+			asleep += st && strcmp(st, "asleep") == 0;
+		}
+		size_t n = json_array_size(list);
+		json_decref(list);
+		reply_counts(r, n - asleep, asleep, s);
+		return;
+	}
 	size_t n = json_array_size(list);
 	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
 	if (n && !v) {
@@ -370,7 +491,7 @@ static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t 
 	for (size_t i = 0; i < n; i++) {
 		if (ls->sel.q[0] && !strstr(docs[i].key, ls->sel.q))
 			continue;
-		json_t *o = doc_client(&docs[i], ls->self);
+		json_t *o = doc_client(&docs[i], ls->self, ls->sel.awake_s);
 		if (o && json_ok(&ls->sel, o))
 			json_array_append_new(ls->list, o);
 		else
@@ -387,15 +508,35 @@ static void on_page(void *arg, int status, const struct lw_st_doc *docs, size_t 
 		listing_end(ls, rc);
 }
 
-/* JSON of clients v[from, to) appended to list: 0, or -1 out of memory. */
-static int append_clients(json_t *list, const struct lw_client **v, size_t from, size_t to)
+/* JSON of rows v[from, to) appended to list: 0, or -1 out of memory. */
+static int append_clients(json_t *list, const row *v, size_t from, size_t to,
+                          const struct sel *s)
 {
 	for (size_t i = from; i < to; i++) {
-		json_t *o = client_json(v[i]);
+		const struct lw_gone *g = row_gone(v[i]);
+		json_t *o = g ? gone_json(g)
+		              : client_json((const struct lw_client *)v[i], s->now, s->awake_s);
 		if (!o || json_array_append_new(list, o) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* count=status on one node: a pass over the registry, nothing allocated. */
+static void count_local(struct lw_http_req *r, struct lw_registry *reg, const struct sel *s)
+{
+	size_t online = 0, asleep = 0;
+	for (size_t b = 0; reg && b <= reg->by_ep.mask; b++)
+		for (struct lw_hnode *k = reg->by_ep.buckets[b]; k; k = k->next) {
+			const struct lw_client *c = LW_CONTAINER_OF(k, struct lw_client, by_ep);
+			if (!sel_match(s, c->endpoint, &c->objects, c->firmware))
+				continue;
+			if (c->queue_mode && s->now - c->last_seen >= s->awake_s)
+				asleep++;
+			else
+				online++;
+		}
+	reply_counts(r, online, asleep, s);
 }
 
 void lw_http_clients_list(struct lw_http_req *r)
@@ -404,19 +545,36 @@ void lw_http_clients_list(struct lw_http_req *r)
 	struct sel s;
 	if (parse_sel(r, &s) != 0)
 		return;
-	size_t cap = reg ? reg->by_ep.count : 0, n = 0;
-	const struct lw_client **v = cap ? malloc(cap * sizeof(*v)) : NULL;
+	if (reg)
+		lw_registry_gone_purge(reg);
+	const struct lw_store *st = cluster_store(r);
+	if (s.count && reg)
+		for (const struct lw_gone *g = reg->gone_oldest; g; g = g->newer)
+			s.offline += sel_match(&s, g->endpoint, &g->objects, g->firmware);
+	if (s.count && !st) {
+		count_local(r, reg, &s);
+		return;
+	}
+	int gone = s.status == ST_OFFLINE;
+	size_t cap = !reg ? 0 : gone ? reg->gone_count : reg->by_ep.count, n = 0;
+	row *v = cap ? malloc(cap * sizeof(*v)) : NULL;
 	if (cap && !v) {
 		lw_http_reply_error(r, 500, "internal", "out of memory");
 		return;
 	}
-	for (size_t b = 0; cap && b <= reg->by_ep.mask; b++)
+	for (const struct lw_gone *g = gone && reg ? reg->gone_oldest : NULL; g && n < cap;
+	     g = g->newer)
+		if (sel_match(&s, g->endpoint, &g->objects, g->firmware))
+			v[n++] = (row)g | ROW_GONE;
+	for (size_t b = 0; !gone && cap && b <= reg->by_ep.mask; b++)
 		for (struct lw_hnode *k = reg->by_ep.buckets[b]; k && n < cap; k = k->next) {
 			const struct lw_client *c = LW_CONTAINER_OF(k, struct lw_client, by_ep);
 			if (client_ok(&s, c))
-				v[n++] = c;
+				v[n++] = (row)c;
 		}
-	const struct lw_store *st = cluster_store(r);
+	/* Offline clients are this node's memory: no store to ask. */
+	if (gone)
+		st = NULL;
 	json_t *list = json_array();
 	if (!st) {
 		/* One node: sort pointers (only as far as the page), and only the
@@ -424,7 +582,7 @@ void lw_http_clients_list(struct lw_http_req *r)
 		size_t from = s.offset < n ? s.offset : n;
 		sort_first(v, n, s.limit && s.limit < n - from ? from + s.limit : n, &s);
 		size_t to = s.limit && s.limit < n - from ? from + s.limit : n;
-		if (!list || append_clients(list, v, from, to) != 0) {
+		if (!list || append_clients(list, v, from, to, &s) != 0) {
 			free(v);
 			json_decref(list);
 			lw_http_reply_error(r, 500, "internal", "out of memory");
@@ -435,7 +593,7 @@ void lw_http_clients_list(struct lw_http_req *r)
 		lw_http_reply_json(r, 200, list);
 		return;
 	}
-	int bad = !list || append_clients(list, v, 0, n) != 0;
+	int bad = !list || append_clients(list, v, 0, n, &s) != 0;
 	free(v);
 	struct listing *ls = bad ? NULL : calloc(1, sizeof(*ls));
 	if (!ls) {
@@ -465,7 +623,8 @@ static void on_doc(void *arg, int status, const struct lw_st_doc *docs, size_t n
 {
 	struct listing *ls = arg;
 	if (ls->r) {
-		json_t *o = status == 0 && n == 1 ? doc_client(&docs[0], ls->self) : NULL;
+		json_t *o = status == 0 && n == 1 ? doc_client(&docs[0], ls->self, ls->sel.awake_s)
+		                                  : NULL;
 		if (o)
 			lw_http_reply_json(ls->r, 200, o);
 		else if (status && status != LW_ENOENT)
@@ -483,7 +642,7 @@ void lw_http_client_get(struct lw_http_req *r)
 	struct lw_registry *reg = lw_server_registry(r->h->d);
 	const struct lw_client *c = reg ? lw_registry_find_ep(reg, r->params[0]) : NULL;
 	if (c) {
-		json_t *o = client_json(c);
+		json_t *o = client_json(c, time(NULL), r->h->d->cfg->coap_queue_awake);
 		if (o)
 			lw_http_reply_json(r, 200, o);
 		else
@@ -497,6 +656,7 @@ void lw_http_client_get(struct lw_http_req *r)
 		return;
 	}
 	ls->r = r;
+	ls->sel.awake_s = r->h->d->cfg->coap_queue_awake;
 	snprintf(ls->self, sizeof(ls->self), "%s", this_node(r));
 	if (st->ops->doc_get(st->be, LW_ST_REGISTRATIONS, r->params[0], on_doc, ls) != 0) {
 		free(ls);

@@ -23,16 +23,35 @@ static int64_t wall_now(void *ctx)
 	return (int64_t)time(NULL);
 }
 
+static void on_data(const lw_event *ev, void *ctx);
+
 int lw_registry_init(struct lw_registry *r, struct lw_timers *timers, struct lw_events *events)
 {
 	memset(r, 0, sizeof(*r));
 	r->timers = timers;
 	r->events = events;
 	r->wall = wall_now;
+	r->gone_max = LW_REG_GONE_MAX;
+	r->gone_ttl_s = LW_REG_GONE_TTL_S;
 	if (lw_htable_init(&r->by_ep, 64) != 0)
 		return LW_ENOMEM;
 	if (lw_htable_init(&r->by_id, 64) != 0) {
 		lw_htable_free(&r->by_ep);
+		return LW_ENOMEM;
+	}
+	/* The data events tell the firmware versions: one subscriber here
+	 * rather than hooks in ops.c, observe.c and send.c. It subscribes after
+	 * the daemon's own, before the plugins' and the event stream's, so the
+	 * client JSON they may ask for already has the new version. */
+	if (lw_htable_init(&r->gone_by_ep, 64) != 0 ||
+	    (events && lw_events_subscribe(events, r,
+	                                   LW_EVENT_MASK(LW_EVENT_OPERATION) |
+	                                           LW_EVENT_MASK(LW_EVENT_NOTIFICATION) |
+	                                           LW_EVENT_MASK(LW_EVENT_SEND),
+	                                   on_data, r) != 0)) {
+		lw_htable_free(&r->gone_by_ep);
+		lw_htable_free(&r->by_ep);
+		lw_htable_free(&r->by_id);
 		return LW_ENOMEM;
 	}
 	return 0;
@@ -51,7 +70,29 @@ static void client_free(struct lw_client *c)
 {
 	objects_free(&c->objects);
 	free(c->sms);
+	free(c->firmware);
 	free(c);
+}
+
+static void gone_unlink(struct lw_registry *r, struct lw_gone *g)
+{
+	lw_htable_remove(&r->gone_by_ep, &g->by_ep);
+	if (g->older)
+		g->older->newer = g->newer;
+	else
+		r->gone_oldest = g->newer;
+	if (g->newer)
+		g->newer->older = g->older;
+	else
+		r->gone_newest = g->older;
+	r->gone_count--;
+}
+
+static void gone_free(struct lw_gone *g)
+{
+	objects_free(&g->objects);
+	free(g->firmware);
+	free(g);
 }
 
 static void detach_peer(struct lw_client *c)
@@ -101,6 +142,14 @@ void lw_registry_free(struct lw_registry *r)
 	lw_htable_free(&r->by_ep);
 	lw_htable_free(&r->by_id);
 	r->count = 0;
+	while (r->gone_oldest) {
+		struct lw_gone *g = r->gone_oldest;
+		gone_unlink(r, g);
+		gone_free(g);
+	}
+	lw_htable_free(&r->gone_by_ep);
+	if (r->events)
+		lw_events_unsubscribe_owner(r->events, r);
 }
 
 static uint64_t ep_hash(const char *ep)
@@ -122,6 +171,148 @@ struct lw_client *lw_registry_find_ep(const struct lw_registry *r, const char *e
 			return c;
 	}
 	return NULL;
+}
+
+struct lw_gone *lw_registry_find_gone(const struct lw_registry *r, const char *endpoint)
+{
+	uint64_t h = ep_hash(endpoint);
+	for (struct lw_hnode *n = r->gone_by_ep.buckets ? lw_htable_bucket(&r->gone_by_ep, h) : NULL;
+	     n; n = n->next) {
+		struct lw_gone *g = LW_CONTAINER_OF(n, struct lw_gone, by_ep);
+		if (n->hash == h && strcmp(g->endpoint, endpoint) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+void lw_registry_gone_purge(struct lw_registry *r)
+{
+	int64_t old = r->wall(r->wall_ctx) - r->gone_ttl_s;
+	while (r->gone_oldest && (r->gone_count > r->gone_max || r->gone_oldest->gone_at < old)) {
+		struct lw_gone *g = r->gone_oldest;
+		gone_unlink(r, g);
+		gone_free(g);
+	}
+}
+
+/*
+ * Remembers c as offline before it is freed: its objects and firmware
+ * version move over. Out of memory, it is just not remembered.
+ */
+static void remember(struct lw_registry *r, struct lw_client *c, int reason)
+{
+	if (!r->gone_max)
+		return;
+	size_t eplen = strlen(c->endpoint);
+	struct lw_gone *g = calloc(1, sizeof(*g) + eplen + 1);
+	if (!g)
+		return;
+	memcpy(g->endpoint, c->endpoint, eplen + 1);
+	g->objects = c->objects;
+	memset(&c->objects, 0, sizeof(c->objects));
+	g->firmware = c->firmware;
+	c->firmware = NULL;
+	g->gone_at = r->wall(r->wall_ctx);
+	g->registered_at = c->registered_at;
+	g->last_seen = c->last_seen;
+	g->lifetime = c->lifetime;
+	g->ver_major = c->ver_major;
+	g->ver_minor = c->ver_minor;
+	g->queue_mode = c->queue_mode;
+	g->reason = (uint8_t)reason;
+	memcpy(g->binding, c->binding, sizeof(g->binding));
+	/* A client is registered or offline, never both: an older entry of
+	 * the endpoint cannot exist (Register takes it back). */
+	lw_htable_insert(&r->gone_by_ep, &g->by_ep, ep_hash(g->endpoint));
+	g->older = r->gone_newest;
+	if (r->gone_newest)
+		r->gone_newest->newer = g;
+	else
+		r->gone_oldest = g;
+	r->gone_newest = g;
+	r->gone_count++;
+	lw_registry_gone_purge(r);
+}
+
+const char *lw_gone_reason_name(int reason)
+{
+	return reason == LW_GONE_DEREGISTERED ? "deregistered" : "expired";
+}
+
+/* Length of the valid UTF-8 sequence (RFC 3629) at s[0..n), or 0. */
+static size_t utf8_len(const uint8_t *s, size_t n)
+{
+	uint8_t b = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		len = 2;
+	else if (b >= 0xe0 && b <= 0xef)
+		len = 3, lo = b == 0xe0 ? 0xa0 : 0x80, hi = b == 0xed ? 0x9f : 0xbf;
+	else if (b >= 0xf0 && b <= 0xf4)
+		len = 4, lo = b == 0xf0 ? 0x90 : 0x80, hi = b == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+int lw_client_set_firmware(struct lw_client *c, const void *value, size_t len)
+{
+	/* A device's string goes into JSON as is (escaped there): it must be
+	 * valid UTF-8 for jansson and browsers, and without control bytes. */
+	char buf[LW_REG_FIRMWARE_MAX + 1];
+	const uint8_t *s = value;
+	size_t out = 0;
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_len(s + i, len - i);
+		if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))
+			k = 0;
+		if (out + (k ? k : 1) > LW_REG_FIRMWARE_MAX)
+			break;
+		if (k) {
+			memcpy(buf + out, s + i, k);
+			out += k;
+			i += k;
+		} else {
+			buf[out++] = '?';
+			i++;
+		}
+	}
+	buf[out] = '\0';
+	if (c->firmware && strcmp(c->firmware, buf) == 0)
+		return 0;
+	char *copy = NULL;
+	if (out && !(copy = strdup(buf)))
+		return LW_ENOMEM;
+	free(c->firmware);
+	c->firmware = copy;
+	return 0;
+}
+
+/* Operation, notification and send events: the last /3/0/3 they carry. */
+static void on_data(const lw_event *ev, void *ctx)
+{
+	struct lw_registry *r = ctx;
+	const lw_records *recs = ev->records;
+	if (!recs || !ev->endpoint)
+		return;
+	const lw_record *fw = NULL;
+	for (size_t i = 0; i < recs->n; i++) {
+		const lw_path *p = &recs->items[i].path;
+		if (p->oid == 3 && p->iid == 0 && p->rid == 3 && p->riid == LW_ID_NONE &&
+		    recs->items[i].type == LW_TYPE_STRING)
+			fw = &recs->items[i];
+	}
+	struct lw_client *c = fw ? lw_registry_find_ep(r, ev->endpoint) : NULL;
+	if (c && lw_client_set_firmware(c, fw->v.s.data, fw->v.s.len) != 0)
+		lw_log(LW_LOG_WARN, "endpoint %s: no memory to keep its firmware version",
+		       c->endpoint);
 }
 
 struct lw_client *lw_registry_find_id(const struct lw_registry *r, const char *id, size_t len)
@@ -168,12 +359,75 @@ const char *lw_client_address(const struct lw_client *c, char *buf, size_t len)
 	return lw_coap_addr_str(&c->peer->addr, buf, len);
 }
 
+/* s as the body of a JSON string: only " and \\ need it (set_firmware
+ * keeps no control bytes and only valid UTF-8). */
+static size_t put_escaped(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 3 < cap; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* ,"firmwareVersion":"...","rootPath":...,"contentFormat":...,"objects":[...] */
+static size_t put_tail(char *s, size_t cap, size_t len, const struct lw_reg_objects *o,
+                       const char *firmware)
+{
+	if (firmware) {
+		len += (size_t)snprintf(s + len, cap - len, ",\"firmwareVersion\":\"");
+		len += put_escaped(s + len, cap - len, firmware);
+		len += (size_t)snprintf(s + len, cap - len, "\"");
+	}
+	if (o->root)
+		len += (size_t)snprintf(s + len, cap - len, ",\"rootPath\":\"%s\"", o->root);
+	if (o->ct != LW_REG_NO_CT)
+		len += (size_t)snprintf(s + len, cap - len, ",\"contentFormat\":%u", o->ct);
+	len += (size_t)snprintf(s + len, cap - len, ",\"objects\":[");
+	for (uint16_t i = 0; i < o->n; i++) {
+		const struct lw_reg_link *k = &o->links[i];
+		if (k->iid == LW_ID_NONE)
+			len += (size_t)snprintf(s + len, cap - len, "%s\"/%u\"", i ? "," : "", k->oid);
+		else
+			len += (size_t)snprintf(s + len, cap - len, "%s\"/%u/%u\"", i ? "," : "",
+			                        k->oid, k->iid);
+	}
+	len += (size_t)snprintf(s + len, cap - len, "]");
+	return len;
+}
+
+static size_t tail_cap(const struct lw_reg_objects *o, const char *firmware)
+{
+	return 64 + (firmware ? 2 * strlen(firmware) + 24 : 0) + (size_t)o->n * 16 +
+	       (o->root ? strlen(o->root) : 0);
+}
+
+char *lw_gone_json_fields(const struct lw_gone *g)
+{
+	size_t cap = 300 + tail_cap(&g->objects, g->firmware);
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	int n = snprintf(s, cap,
+	                 "\"lwm2mVersion\":\"%u.%u\",\"binding\":\"%s\",\"lifetime\":%u,"
+	                 "\"queueMode\":%s,\"registeredAt\":%lld,\"lastSeen\":%lld,"
+	                 "\"offlineSince\":%lld,\"offlineReason\":\"%s\"",
+	                 g->ver_major, g->ver_minor, g->binding, g->lifetime,
+	                 g->queue_mode ? "true" : "false", (long long)g->registered_at,
+	                 (long long)g->last_seen, (long long)g->gone_at,
+	                 lw_gone_reason_name(g->reason));
+	put_tail(s, cap, (size_t)n, &g->objects, g->firmware);
+	return s;
+}
+
 char *lw_client_json_fields(const struct lw_client *c)
 {
 	/* Every string here was checked by the parser to need no escaping
 	 * (id, version, binding, sms, address); objects are paths. */
-	size_t cap = 400 + (c->sms ? strlen(c->sms) : 0) + (size_t)c->objects.n * 16 +
-	             (c->objects.root ? strlen(c->objects.root) : 0);
+	size_t cap = 400 + (c->sms ? strlen(c->sms) : 0) + tail_cap(&c->objects, c->firmware);
 	char *s = malloc(cap);
 	if (!s)
 		return NULL;
@@ -188,20 +442,7 @@ char *lw_client_json_fields(const struct lw_client *c)
 	size_t len = (size_t)n;
 	if (c->sms)
 		len += (size_t)snprintf(s + len, cap - len, ",\"sms\":\"%s\"", c->sms);
-	if (c->objects.root)
-		len += (size_t)snprintf(s + len, cap - len, ",\"rootPath\":\"%s\"", c->objects.root);
-	if (c->objects.ct != LW_REG_NO_CT)
-		len += (size_t)snprintf(s + len, cap - len, ",\"contentFormat\":%u", c->objects.ct);
-	len += (size_t)snprintf(s + len, cap - len, ",\"objects\":[");
-	for (uint16_t i = 0; i < c->objects.n; i++) {
-		const struct lw_reg_link *k = &c->objects.links[i];
-		if (k->iid == LW_ID_NONE)
-			len += (size_t)snprintf(s + len, cap - len, "%s\"/%u\"", i ? "," : "", k->oid);
-		else
-			len += (size_t)snprintf(s + len, cap - len, "%s\"/%u/%u\"", i ? "," : "",
-			                        k->oid, k->iid);
-	}
-	snprintf(s + len, cap - len, "]");
+	put_tail(s, cap, len, &c->objects, c->firmware);
 	return s;
 }
 
@@ -257,6 +498,7 @@ static void on_expiry(struct lw_timer *t, void *arg)
 	if (r->on_gone)
 		r->on_gone(r->hook_ctx, c, NULL);
 	unlink_client(r, c);
+	remember(r, c, LW_GONE_EXPIRED);
 	client_free(c);
 }
 
@@ -333,6 +575,20 @@ static void client_link(struct lw_registry *r, struct lw_client *c, struct lw_co
 	attach_peer(c, peer);
 }
 
+/* c registers: it is no longer offline, and keeps the version last seen. */
+static void take_back(struct lw_registry *r, struct lw_client *c)
+{
+	struct lw_gone *g = r->gone_count ? lw_registry_find_gone(r, c->endpoint) : NULL;
+	if (!g)
+		return;
+	if (!c->firmware) {
+		c->firmware = g->firmware;
+		g->firmware = NULL;
+	}
+	gone_unlink(r, g);
+	gone_free(g);
+}
+
 int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
                          struct lw_coap_peer *peer, struct lw_client **out)
 {
@@ -354,8 +610,11 @@ int lw_registry_register(struct lw_registry *r, struct lw_reg_params *p,
 		if (r->on_gone)
 			r->on_gone(r->hook_ctx, old, c);
 		unlink_client(r, old);
+		c->firmware = old->firmware; /* the same device: the last seen */
+		old->firmware = NULL;
 		client_free(old);
 	}
+	take_back(r, c);
 	client_link(r, c, peer);
 	log_client(LW_LOG_INFO, "registered", c);
 	char extra[64];
@@ -386,6 +645,7 @@ int lw_registry_restore(struct lw_registry *r, struct lw_reg_params *p,
 		return LW_ENOMEM;
 	}
 	client_link(r, c, peer);
+	take_back(r, c);
 	log_client(LW_LOG_DEBUG, "restored", c);
 	if (out)
 		*out = c;
@@ -438,5 +698,6 @@ void lw_registry_deregister(struct lw_registry *r, struct lw_client *c)
 	if (r->on_gone)
 		r->on_gone(r->hook_ctx, c, NULL);
 	unlink_client(r, c);
+	remember(r, c, LW_GONE_DEREGISTERED);
 	client_free(c);
 }

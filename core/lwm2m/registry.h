@@ -28,6 +28,12 @@ struct lw_events;
 #define LW_REG_BINDING_MAX 7
 #define LW_REG_DEFAULT_LIFETIME 86400u
 #define LW_REG_NO_CT UINT16_C(0xffff)
+/* Longest firmware version kept, in bytes; a longer one is cut there. */
+#define LW_REG_FIRMWARE_MAX 64
+/* Offline clients remembered (struct lw_gone): at most this many, for at
+ * most this long; the oldest go first. */
+#define LW_REG_GONE_MAX 100000
+#define LW_REG_GONE_TTL_S (7 * 86400)
 
 /* One entry of the object list: /oid (iid LW_ID_NONE) or /oid/iid. */
 struct lw_reg_link {
@@ -53,6 +59,11 @@ struct lw_client {
 	struct lw_coap_peer *peer; /* held while registered; peer->user is us */
 	struct lw_reg_objects objects;
 	char *sms;                 /* malloc'd MSISDN, or NULL */
+	/* The last /3/0/3 (Firmware Version) seen in a Read result, Notify or
+	 * Send, malloc'd valid UTF-8 of at most LW_REG_FIRMWARE_MAX bytes, or
+	 * NULL when none was seen. Kept across new registrations of the endpoint
+	 * (it is the last value seen, not one checked at Register). */
+	char *firmware;
 	int64_t registered_at;     /* wall clock, seconds */
 	int64_t last_seen;         /* wall clock, seconds */
 	uint32_t lifetime;         /* seconds */
@@ -63,8 +74,35 @@ struct lw_client {
 	char endpoint[]; /* NUL-terminated */
 };
 
+/*
+ * A client that is gone: its registration expired (lifetime passed without
+ * an Update) or it de-registered. The console shows these as "offline";
+ * a new Register of the endpoint takes it back (and its firmware version).
+ * What the registration said is kept (objects too: they move over from the
+ * client, nothing is copied); not the address nor the SMS number.
+ */
+enum { LW_GONE_EXPIRED = 1, LW_GONE_DEREGISTERED = 2 };
+
+struct lw_gone {
+	struct lw_hnode by_ep;
+	struct lw_gone *older, *newer; /* in order of going */
+	struct lw_reg_objects objects;
+	char *firmware;
+	int64_t gone_at, registered_at, last_seen; /* wall clock, seconds */
+	uint32_t lifetime;
+	uint8_t ver_major, ver_minor, queue_mode, reason;
+	char binding[LW_REG_BINDING_MAX + 1];
+	char endpoint[];
+};
+
 struct lw_registry {
 	struct lw_htable by_ep, by_id;
+	/* Offline clients: by endpoint, and a list oldest first. */
+	struct lw_htable gone_by_ep;
+	struct lw_gone *gone_oldest, *gone_newest;
+	size_t gone_count;
+	size_t gone_max;    /* LW_REG_GONE_MAX unless a test sets it */
+	int64_t gone_ttl_s; /* LW_REG_GONE_TTL_S unless a test sets it */
 	struct lw_timers *timers;
 	struct lw_events *events; /* may be NULL: no events */
 	size_t count;
@@ -141,6 +179,21 @@ void lw_registry_deregister(struct lw_registry *r, struct lw_client *c);
  * string or NULL.
  */
 char *lw_client_json_fields(const struct lw_client *c);
+/* The same for an offline client (without registrationId and address). */
+char *lw_gone_json_fields(const struct lw_gone *g);
+/* "expired" or "deregistered". */
+const char *lw_gone_reason_name(int reason);
+/* Forgets the offline clients older than gone_ttl_s (also done as others go). */
+void lw_registry_gone_purge(struct lw_registry *r);
+struct lw_gone *lw_registry_find_gone(const struct lw_registry *r, const char *endpoint);
+/*
+ * Keeps value (len bytes, not NUL-terminated) as c's firmware version:
+ * bytes that are not valid UTF-8, and control characters, become '?', and
+ * it is cut at LW_REG_FIRMWARE_MAX bytes. An empty value forgets it.
+ * 0 or LW_ENOMEM. The registry calls it for every /3/0/3 of a Read result,
+ * Notify or Send it sees on the event bus.
+ */
+int lw_client_set_firmware(struct lw_client *c, const void *value, size_t len);
 /* "ip:port" of the client's peer into buf. */
 const char *lw_client_address(const struct lw_client *c, char *buf, size_t len);
 

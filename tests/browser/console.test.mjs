@@ -2,7 +2,9 @@
 // real lwm2md (HTTP and CoAP on free loopback ports, the console from the
 // build tree's stage/web) and the real lwm2m-client, then drives headless
 // Chromium through the pages an operator uses: log in, find the device, read,
-// write, execute, observe a live value, chart it, log out. Screenshots of
+// write, execute, observe a live value, chart it, see the fleet's counts by
+// status (online, asleep, offline) and filter the list by status and by the
+// firmware version a Read brought, log out. Screenshots of
 // each page go to ARTIFACTS. Exit status 0 when every step passed.
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -85,6 +87,7 @@ plugin_dir = ${B}/stage/plugins
 [coap]
 bind = 127.0.0.1
 port = ${coap}
+queue_awake = 2
 [coaps]
 port = 0
 [bootstrap]
@@ -191,6 +194,9 @@ plugin = sqlite
 		await page.click('#read-_3_0');
 		await until('manufacturer', async () => (await page.textContent('#val-_3_0_0')) === 'lwm2md');
 		check(true, 'Read /3/0 shows the manufacturer "lwm2md"');
+		await until('the firmware version', async () => (await page.textContent('#reg-firmwareVersion')) === '1.0.0');
+		check((await (await apiGet('/clients/dev1')).json()).firmwareVersion === '1.0.0',
+			'the server keeps the firmware version /3/0/3 of the Read');
 
 		// Write /1/0/1 (lifetime) and read it back
 		await page.$eval('#obj-1', (d) => { d.open = true; });
@@ -231,6 +237,47 @@ plugin = sqlite
 		await page.waitForSelector('#ev-rows tr');
 		check((await page.textContent('#ev-rows')).includes('notification'), 'the event log shows notifications');
 		await shot('05-events');
+
+		// Fleet status: a queue-mode client falls asleep (queue_awake 2 s),
+		// one that de-registers is offline; the overview counts them and the
+		// list filters by status and by firmware version.
+		const cl = (n, extra) => run(n, path.join(B, 'lwm2m-client'), ['-u', `coap://127.0.0.1:${coap}`, '-n', n, ...extra]);
+		cl('sleepy', ['-q']);
+		const leaver = cl('leaver', []);
+		for (const n of ['sleepy', 'leaver'])
+			await until(`${n} to register`, async () => (await apiGet(`/clients/${n}`)).ok);
+		leaver.kill('SIGTERM');
+		await until('leaver to de-register', async () => (await apiGet('/clients/leaver')).status === 404);
+		await until('sleepy to fall asleep', async () => (await (await apiGet('/clients/sleepy')).json()).status === 'asleep');
+		await page.click('#nav a[href="#/fleet"]');
+		await page.waitForSelector('[data-ready="#/fleet"]');
+		const counts = async () => Promise.all(['registered', 'online', 'asleep', 'offline'].map((k) => page.textContent(`#n-${k}`)));
+		await until('the counts by status', async () => (await counts()).join() === '2,1,1,1');
+		check(true, 'the fleet shows 2 registered: 1 online, 1 asleep, and 1 offline');
+		await shot('05a-fleet-status');
+		await page.click('#nav a[href="#/devices"]');
+		await page.waitForSelector('#dev-rows a');
+		await page.fill('#dev-search', ''); // kept from the steps above
+		await page.fill('#dev-firmware', '1.0.0');
+		await until('the firmware filter', async () => (await page.getAttribute('#dev-rows', 'data-query') || '').includes('firmware=1.0.0')
+			&& (await page.textContent('#dev-info')).includes('of 1'));
+		check((await page.textContent('#dev-rows')).includes('dev1') && (await page.textContent('#dev-rows td.fw')) === '1.0.0',
+			'the firmware filter finds dev1 and its column shows 1.0.0');
+		await shot('05b-devices-firmware');
+		await page.fill('#dev-firmware', '9.9.9');
+		await until('no device of 9.9.9', async () => (await page.textContent('#dev-info')) === 'no devices');
+		await page.fill('#dev-firmware', '');
+		for (const [st, ep] of [['asleep', 'sleepy'], ['offline', 'leaver'], ['online', 'dev1']]) {
+			await page.selectOption('#dev-status', st);
+			await until(`the ${st} devices`, async () => (await page.getAttribute('#dev-rows', 'data-query') || '').includes(`status=${st}`)
+				&& (await page.textContent('#dev-info')).includes('of 1'));
+			check((await page.textContent('#dev-rows')).includes(ep) && (await page.textContent(`#dev-rows td.${st}`)) === st,
+				`the ${st} filter shows ${ep}`);
+			if (st === 'offline')
+				await shot('05c-devices-offline');
+		}
+		await page.selectOption('#dev-status', '');
+		await until('every registered device', async () => (await page.textContent('#dev-info')).includes('of 2'));
 
 		// Security: add a PSK credential, see it, delete it
 		await page.click('#nav a[href="#/security"]');

@@ -18,3 +18,10 @@ tests_integration_test_console_api_SOURCES = tests/integration/test_console_api.
 tests_integration_test_console_api_CFLAGS = $(INTEG_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_test_console_api_LDADD = $(INTEG_LIBS) $(JANSSON_LIBS)
 EXTRA_tests_integration_test_console_api_DEPENDENCIES = $(INTEG_DEPS) lwm2m-client$(EXEEXT)
+
+# The registry's part of it: firmware versions made safe, offline clients.
+check_PROGRAMS += tests/unit/test-registry-status
+TESTS += tests/unit/test-registry-status
+tests_unit_test_registry_status_SOURCES = tests/unit/test_registry_status.c
+tests_unit_test_registry_status_CFLAGS = $(TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_registry_status_LDADD = $(TEST_LIBS) $(JANSSON_LIBS)

@@ -5,7 +5,10 @@
  * with their content types and security headers, no escape from that folder,
  * a large file delivered whole; GET /api/v1/objects and /objects/{id}; the
  * paged, sorted and filtered client list with X-Total-Count (three real
- * lwm2m-clients); and ?access_token= accepted on the event stream only.
+ * lwm2m-clients); the firmware version kept from a Read of /3/0/3 and the
+ * firmware filter; each client's status (online, asleep past the awake
+ * time, offline once expired or de-registered) and ?count=status; and
+ * ?access_token= accepted on the event stream only.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -29,7 +32,8 @@
 static struct lwd d;
 static int http_port;
 static char www[300];
-static pid_t clients[3];
+#define N_CLIENTS 6
+static pid_t clients[N_CLIENTS];
 
 static void put_file(const char *path, const char *text, size_t len)
 {
@@ -64,7 +68,9 @@ static void setup(void)
 		char extra[800];
 		snprintf(extra, sizeof(extra),
 		         "[http]\nbind = 127.0.0.1\nport = %d\nadmin_token = " TOKEN
-		         "\nweb_root = %s\n[coap_tcp]\nport = 0\n[coaps_tcp]\nport = 0\n",
+		         "\nweb_root = %s\n[coap_tcp]\nport = 0\n[coaps_tcp]\nport = 0\n"
+		         /* queue-mode clients fall asleep 2 s after their last word */
+		         "[coap]\nqueue_awake = 2\n",
 		         http_port, www);
 		struct lwd_opts o = {.extra_conf = extra};
 		if (lwd_start(&d, &o) == 0)
@@ -76,7 +82,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < N_CLIENTS; i++)
 		if (clients[i] > 0) {
 			kill(clients[i], SIGTERM);
 			lw_wait_timeout(clients[i], 3000);
@@ -332,4 +338,214 @@ Test(console, event_stream_takes_a_query_token)
 	close(fd);
 	cr_expect_eq(rc, 0, "no stream greeting: %.*s", (int)len, buf);
 	cr_expect(len > 12 && !strncmp(buf, "HTTP/1.1 200", 12), "%.*s", (int)len, buf);
+}
+
+/* A client's JSON (NULL when 404). */
+static json_t *client_get(const char *ep)
+{
+	struct httpc_resp r;
+	char target[128];
+	snprintf(target, sizeof(target), "/api/v1/clients/%s", ep);
+	http(&r, target, BEARER);
+	if (r.status == 404)
+		return NULL;
+	cr_assert_eq(r.status, 200, "%s", r.raw);
+	return body_json(&r);
+}
+
+static const char *field(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* GET /api/v1/clients?count=status&... as its four numbers. */
+static void counts(const char *more, long *online, long *asleep, long *offline,
+                   long *registered)
+{
+	struct httpc_resp r;
+	char target[256];
+	snprintf(target, sizeof(target), "/api/v1/clients?count=status%s", more);
+	http(&r, target, BEARER);
+	cr_assert_eq(r.status, 200, "%s", r.raw);
+	json_t *o = body_json(&r);
+	cr_assert(json_is_integer(json_object_get(o, "online")), "%s", r.body);
+	*online = (long)json_integer_value(json_object_get(o, "online"));
+	*asleep = (long)json_integer_value(json_object_get(o, "asleep"));
+	*offline = (long)json_integer_value(json_object_get(o, "offline"));
+	*registered = (long)json_integer_value(json_object_get(o, "registered"));
+	json_decref(o);
+}
+
+/* Reads path of ep through the REST API (what the console's Read does). */
+static void read_path(const char *ep, const char *path)
+{
+	struct httpc_resp r;
+	char target[128];
+	snprintf(target, sizeof(target), "/api/v1/clients/%s/%s?timeout=5", ep, path);
+	http(&r, target, BEARER);
+	cr_assert_eq(r.status, 200, "Read %s of %s: %s", path, ep, r.raw);
+}
+
+Test(console, firmware_version_from_reads_and_its_filter)
+{
+	start_clients();
+	char eps[256];
+	long total;
+	/* Nothing read yet: the server does not know (it reads nothing itself). */
+	json_t *o = client_get("cl-a");
+	cr_assert(o);
+	cr_expect_null(json_object_get(o, "firmwareVersion"), "known before any Read");
+	json_decref(o);
+	page("?firmware=1.0.0", eps, sizeof(eps), &total);
+	cr_expect_eq(total, 0);
+
+	/* The resource alone (cl-a), and the whole instance (cl-b). */
+	read_path("cl-a", "3/0/3");
+	read_path("cl-b", "3/0");
+	o = client_get("cl-a");
+	cr_expect_str_eq(field(o, "firmwareVersion"), "1.0.0", "%s", json_dumps(o, 0));
+	json_decref(o);
+	o = client_get("cl-b");
+	cr_expect_str_eq(field(o, "firmwareVersion"), "1.0.0");
+	json_decref(o);
+	o = client_get("cl-c");
+	cr_expect_null(json_object_get(o, "firmwareVersion"));
+	json_decref(o);
+
+	page("?firmware=1.0.0", eps, sizeof(eps), &total);
+	cr_expect_str_eq(eps, "cl-a,cl-b");
+	cr_expect_eq(total, 2);
+	page("?firmware=1.0.0&q=cl-b", eps, sizeof(eps), &total);
+	cr_expect_str_eq(eps, "cl-b");
+	page("?firmware=1.0", eps, sizeof(eps), &total); /* exact match only */
+	cr_expect_eq(total, 0);
+	page("?firmware=1.0.0&object=3303&status=online&sort=registeredAt&limit=1", eps,
+	     sizeof(eps), &total);
+	cr_expect_eq(total, 2);
+	long on, as, off, reg;
+	counts("&firmware=1.0.0", &on, &as, &off, &reg);
+	cr_expect(on == 2 && as == 0 && off == 0 && reg == 2, "%ld %ld %ld %ld", on, as, off, reg);
+
+	/* The list shows it too, and the status of every client. */
+	struct httpc_resp r;
+	http(&r, "/api/v1/clients?firmware=1.0.0&limit=1", BEARER);
+	json_t *a = body_json(&r);
+	cr_expect_str_eq(field(json_array_get(a, 0), "firmwareVersion"), "1.0.0");
+	cr_expect_str_eq(field(json_array_get(a, 0), "status"), "online");
+	json_decref(a);
+}
+
+static pid_t spawn_client(const char *name, const char *more1, const char *more2)
+{
+	char bin[512], uri[64];
+	lw_build_path(bin, sizeof(bin), "lwm2m-client");
+	snprintf(uri, sizeof(uri), "coap://127.0.0.1:%d", d.port);
+	const char *argv[] = {bin, "-u", uri, "-n", name, more1, more2, NULL};
+	pid_t pid = lw_spawn(argv, NULL, NULL);
+	cr_assert_gt(pid, 0);
+	return pid;
+}
+
+/* Polls ep's status until it is want (or "gone" for 404), up to ms. */
+static int wait_status(const char *ep, const char *want, int ms)
+{
+	for (int t = 0; t < ms / 100; t++) {
+		json_t *o = client_get(ep);
+		const char *st = o ? field(o, "status") : "gone";
+		int ok = st && strcmp(st, want) == 0;
+		json_decref(o);
+		if (ok)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+Test(console, status_online_asleep_offline_and_counts)
+{
+	/* n-1 online; q-1 in queue mode; x-1 will vanish (SIGKILL: its short
+	 * lifetime runs out); d-1 will de-register (SIGTERM). */
+	clients[0] = spawn_client("n-1", NULL, NULL);
+	clients[1] = spawn_client("q-1", "-q", NULL);
+	clients[2] = spawn_client("x-1", "-l", "2");
+	clients[3] = spawn_client("d-1", NULL, NULL);
+	const char *all[] = {"n-1", "q-1", "x-1", "d-1"};
+	for (int i = 0; i < 4; i++)
+		cr_assert(wait_status(all[i], "online", 5000) || wait_status(all[i], "asleep", 100),
+		          "%s did not register", all[i]);
+	json_t *o = client_get("q-1");
+	cr_expect(json_is_true(json_object_get(o, "queueMode")));
+	json_decref(o);
+	read_path("d-1", "3/0/3");
+
+	kill(clients[3], SIGTERM);
+	cr_expect_eq(lw_wait_timeout(clients[3], 5000), 0);
+	clients[3] = 0;
+	kill(clients[2], SIGKILL);
+	lw_wait_timeout(clients[2], 3000);
+	clients[2] = 0;
+	cr_assert(wait_status("d-1", "gone", 3000), "d-1 is still registered");
+	cr_assert(wait_status("x-1", "gone", 6000), "x-1 did not expire");
+
+	/* The queue-mode client sleeps once silent for queue_awake (2 s). */
+	cr_assert(wait_status("q-1", "asleep", 6000), "q-1 never fell asleep");
+	o = client_get("n-1");
+	cr_expect_str_eq(field(o, "status"), "online");
+	json_decref(o);
+
+	char eps[256];
+	long total;
+	page("?status=asleep", eps, sizeof(eps), &total);
+	cr_expect_str_eq(eps, "q-1");
+	page("?status=online", eps, sizeof(eps), &total);
+	cr_expect_str_eq(eps, "n-1");
+	page("", eps, sizeof(eps), &total);
+	cr_expect_str_eq(eps, "n-1,q-1", "offline clients are not in the default list");
+	page("?status=offline", eps, sizeof(eps), &total);
+	cr_expect_str_eq(eps, "d-1,x-1");
+	cr_expect_eq(total, 2);
+	page("?status=offline&sort=lastSeen&order=desc&limit=1&q=x", eps, sizeof(eps), &total);
+	cr_expect_str_eq(eps, "x-1");
+
+	struct httpc_resp r;
+	http(&r, "/api/v1/clients?status=offline", BEARER);
+	json_t *a = body_json(&r), *x;
+	size_t i;
+	json_array_foreach(a, i, x) {
+		const char *ep = field(x, "endpoint");
+		cr_expect_str_eq(field(x, "status"), "offline");
+		cr_expect_str_eq(field(x, "offlineReason"),
+		                 !strcmp(ep, "d-1") ? "deregistered" : "expired", "%s", ep);
+		cr_expect(json_integer_value(json_object_get(x, "offlineSince")) >=
+		          json_integer_value(json_object_get(x, "registeredAt")));
+		cr_expect_gt(json_array_size(json_object_get(x, "objects")), 0);
+	}
+	/* What was read before it left stays with it. */
+	cr_expect_str_eq(field(json_array_get(a, 0), "firmwareVersion"), "1.0.0");
+	json_decref(a);
+
+	long on, as, off, reg;
+	counts("", &on, &as, &off, &reg);
+	cr_expect(on == 1 && as == 1 && off == 2 && reg == 2, "%ld %ld %ld %ld", on, as, off, reg);
+	counts("&q=x-", &on, &as, &off, &reg);
+	cr_expect(on == 0 && as == 0 && off == 1, "%ld %ld %ld", on, as, off);
+	counts("&firmware=1.0.0", &on, &as, &off, &reg);
+	cr_expect(on == 0 && off == 1, "%ld %ld", on, off);
+
+	/* Back: no longer offline, and its firmware version is still known. */
+	clients[3] = spawn_client("d-1", NULL, NULL);
+	cr_assert(wait_status("d-1", "online", 5000));
+	o = client_get("d-1");
+	cr_expect_str_eq(field(o, "firmwareVersion"), "1.0.0");
+	json_decref(o);
+	counts("", &on, &as, &off, &reg);
+	cr_expect(on == 2 && as == 1 && off == 1, "%ld %ld %ld", on, as, off);
+
+	const char *bad[] = {"?status=gone", "?count=all", "?count="};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		char target[64];
+		snprintf(target, sizeof(target), "/api/v1/clients%s", bad[k]);
+		http(&r, target, BEARER);
+		cr_expect_eq(r.status, 400, "%s: %s", bad[k], r.raw);
+	}
 }
