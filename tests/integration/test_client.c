@@ -254,7 +254,8 @@ Test(client, bad_options_exit_2)
 	free(err);
 	const char *psk[] = {"-n", "x", "-i", "id", "-k", "00ff", NULL};
 	cr_expect_eq(run_client(psk, &err), 2);
-	cr_expect(err && strstr(err, "credentials need a coaps:// server"), "%s", err);
+	cr_expect(err && strstr(err, "credentials need a coaps:// or coaps+tcp:// server"), "%s",
+	          err);
 	free(err);
 	const char *noep[] = {"-u", "coap://127.0.0.1:5683", NULL};
 	cr_expect_eq(run_client(noep, &err), 2);
