@@ -5,6 +5,8 @@
 #include "coap/engine.h"
 
 #include <gnutls/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +130,25 @@ void lw_coap_resp_opt_uint(struct lw_coap_response *r, uint16_t number, uint32_t
 	for (size_t i = 0; i < len; i++)
 		b[i] = (uint8_t)(value >> (8 * (len - 1 - i)));
 	lw_coap_resp_opt(r, number, b, len);
+}
+
+/* The diagnostic payload of an error answer: it only has to outlive the
+ * handler's call, and handlers run one at a time on the loop thread. */
+static char diag[200];
+
+void lw_coap_resp_refuse(struct lw_coap_response *resp, uint8_t code,
+                         const struct lw_coap_peer *peer, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(diag, sizeof(diag), fmt, ap);
+	va_end(ap);
+	resp->msg.code = code;
+	resp->msg.payload = (const uint8_t *)diag;
+	resp->msg.payload_len = strlen(diag);
+	char addr[64], c[5];
+	lw_log(LW_LOG_INFO, "%s from %s refused with %s: %s", what,
+	       lw_coap_addr_str(&peer->addr, addr, sizeof(addr)), lw_coap_code_str(code, c), diag);
 }
 
 struct lw_coap_deferred *lw_coap_defer(struct lw_coap_engine *e, struct lw_coap_peer *peer,

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "coap/dedup.h"
+#include "lwm2m/api.h"
 #include "coap/message.h"
 #include "coap/peer.h"
 #include "timer.h"
@@ -148,6 +149,11 @@ struct lw_coap_response {
 
 void lw_coap_resp_opt(struct lw_coap_response *r, uint16_t number, const void *value, size_t len);
 void lw_coap_resp_opt_uint(struct lw_coap_response *r, uint16_t number, uint32_t value);
+/* Answers code with a diagnostic payload (fmt) and logs at info level
+ * "WHAT from ADDR refused with CODE: why". */
+void lw_coap_resp_refuse(struct lw_coap_response *resp, uint8_t code,
+                         const struct lw_coap_peer *peer, const char *what, const char *fmt, ...)
+	LW_PRINTF(5, 6);
 
 typedef void (*lw_coap_handler)(struct lw_coap_engine *e, struct lw_coap_peer *peer,
                                 const struct lw_coap_msg *req, struct lw_coap_response *resp,

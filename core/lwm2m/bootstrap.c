@@ -500,26 +500,6 @@ static int read_query(const struct lw_coap_msg *req, struct bs_query *q)
 	return 0;
 }
 
-static char diag[160];
-
-static void refuse(struct lw_coap_response *resp, uint8_t code, const struct lw_coap_peer *peer,
-                   const char *what, const char *fmt, ...) LW_PRINTF(5, 6);
-
-static void refuse(struct lw_coap_response *resp, uint8_t code, const struct lw_coap_peer *peer,
-                   const char *what, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(diag, sizeof(diag), fmt, ap);
-	va_end(ap);
-	resp->msg.code = code;
-	resp->msg.payload = (const uint8_t *)diag;
-	resp->msg.payload_len = strlen(diag);
-	char addr[64], c[5];
-	lw_log(LW_LOG_INFO, "%s from %s refused with %s: %s", what,
-	       lw_coap_addr_str(&peer->addr, addr, sizeof(addr)), lw_coap_code_str(code, c), diag);
-}
-
 /*
  * Whether peer may bootstrap as ep: over DTLS the session must have proved
  * ep (its bootstrap credential, or an X.509 name); over plain CoAP ep must
@@ -533,14 +513,15 @@ static int identity_ok(struct lw_bootstrap *bs, struct lw_coap_peer *peer, const
 		const char *id = tr->peer_identity ? tr->peer_identity(tr, &peer->addr) : NULL;
 		if (id && strcmp(id, ep) == 0)
 			return 0;
-		refuse(resp, LW_COAP_FORBIDDEN, peer, what,
-		       "the DTLS session authenticated as endpoint \"%s\", not \"%s\"",
-		       id ? id : "?", ep);
+		lw_coap_resp_refuse(resp, LW_COAP_FORBIDDEN, peer, what,
+		                    "the DTLS session authenticated as endpoint \"%s\", not \"%s\"",
+		                    id ? id : "?", ep);
 		return -1;
 	}
 	if (lw_credentials_by_endpoint(&bs->configs.bs_creds, ep)) {
-		refuse(resp, LW_COAP_FORBIDDEN, peer, what,
-		       "\"%s\" has bootstrap credentials: it must bootstrap over DTLS", ep);
+		lw_coap_resp_refuse(resp, LW_COAP_FORBIDDEN, peer, what,
+		                    "\"%s\" has bootstrap credentials: it must bootstrap over DTLS",
+		                    ep);
 		return -1;
 	}
 	return 0;
@@ -558,15 +539,16 @@ static void bs_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 	}
 	struct bs_query q;
 	if (read_query(req, &q) != 0 || !q.has_ep || !q.ep[0]) {
-		refuse(resp, LW_COAP_BAD_REQUEST, peer, what,
-		       "the query must have ep=NAME (1 to 255 characters) and may have pct=NUMBER");
+		lw_coap_resp_refuse(
+		    resp, LW_COAP_BAD_REQUEST, peer, what,
+		    "the query must have ep=NAME (1 to 255 characters) and may have pct=NUMBER");
 		return;
 	}
 	if (identity_ok(bs, peer, q.ep, resp, what) != 0)
 		return;
 	if (!lw_bs_config_find(&bs->configs, q.ep)) {
-		refuse(resp, LW_COAP_NOT_FOUND, peer, what, "no bootstrap configuration for \"%s\"",
-		       q.ep);
+		lw_coap_resp_refuse(resp, LW_COAP_NOT_FOUND, peer, what,
+		                    "no bootstrap configuration for \"%s\"", q.ep);
 		return;
 	}
 	struct session *old = session_find(bs, q.ep);
@@ -575,7 +557,8 @@ static void bs_request(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 	size_t eplen = strlen(q.ep);
 	struct session *s = calloc(1, sizeof(*s) + eplen + 1);
 	if (!s) {
-		refuse(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "out of memory");
+		lw_coap_resp_refuse(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what,
+		                    "out of memory");
 		return;
 	}
 	memcpy(s->endpoint, q.ep, eplen + 1);
@@ -611,15 +594,16 @@ static void bs_pack(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 	const char *what = "Bootstrap-Pack-Request";
 	struct bs_query q;
 	if (read_query(req, &q) != 0 || !q.has_ep || !q.ep[0]) {
-		refuse(resp, LW_COAP_BAD_REQUEST, peer, what, "the query must have ep=NAME");
+		lw_coap_resp_refuse(resp, LW_COAP_BAD_REQUEST, peer, what,
+		                    "the query must have ep=NAME");
 		return;
 	}
 	if (identity_ok(bs, peer, q.ep, resp, what) != 0)
 		return;
 	const struct lw_bs_config *c = lw_bs_config_find(&bs->configs, q.ep);
 	if (!c) {
-		refuse(resp, LW_COAP_NOT_FOUND, peer, what, "no bootstrap configuration for \"%s\"",
-		       q.ep);
+		lw_coap_resp_refuse(resp, LW_COAP_NOT_FOUND, peer, what,
+		                    "no bootstrap configuration for \"%s\"", q.ep);
 		return;
 	}
 	uint32_t accept = lw_coap_get_uint(req, LW_COAP_OPT_ACCEPT, LW_CF_SENML_CBOR);
@@ -629,8 +613,9 @@ static void bs_pack(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 			? lw_codec_by_format((uint16_t)accept)
 			: NULL;
 	if (!codec || !codec->encode) {
-		refuse(resp, LW_COAP_NOT_ACCEPTABLE, peer, what,
-		       "a pack comes as SenML CBOR, SenML JSON or LwM2M CBOR (when loaded)");
+		lw_coap_resp_refuse(
+		    resp, LW_COAP_NOT_ACCEPTABLE, peer, what,
+		    "a pack comes as SenML CBOR, SenML JSON or LwM2M CBOR (when loaded)");
 		return;
 	}
 	lw_records recs;
@@ -648,8 +633,9 @@ static void bs_pack(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 		rc = codec->encode(bs->d->model, &LW_PATH_ROOT, &recs, &body, &err);
 	lw_records_free(&recs);
 	if (rc || body.len > sizeof(pack_buf)) {
-		refuse(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "cannot encode the pack: %s",
-		       rc ? (err.message[0] ? err.message : lw_strerror(rc)) : "too big");
+		lw_coap_resp_refuse(
+		    resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "cannot encode the pack: %s",
+		    rc ? (err.message[0] ? err.message : lw_strerror(rc)) : "too big");
 	} else {
 		memcpy(pack_buf, body.data, body.len);
 		resp->msg.code = LW_COAP_CONTENT;

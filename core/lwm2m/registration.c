@@ -29,28 +29,6 @@
 /* A Register payload of more links than this is refused (4.13). */
 #define MAX_LINKS 4096
 
-/* The diagnostic payload of an error answer; it only has to outlive the
- * handler call, and handlers run one at a time on the loop thread. */
-static char diag[200];
-
-static void fail(struct lw_coap_response *resp, uint8_t code, const struct lw_coap_peer *peer,
-                 const char *what, const char *fmt, ...) LW_PRINTF(5, 6);
-
-static void fail(struct lw_coap_response *resp, uint8_t code, const struct lw_coap_peer *peer,
-                 const char *what, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(diag, sizeof(diag), fmt, ap);
-	va_end(ap);
-	resp->msg.code = code;
-	resp->msg.payload = (const uint8_t *)diag;
-	resp->msg.payload_len = strlen(diag);
-	char addr[64], c[5];
-	lw_log(LW_LOG_INFO, "%s from %s refused with %s: %s", what,
-	       lw_coap_addr_str(&peer->addr, addr, sizeof(addr)), lw_coap_code_str(code, c), diag);
-}
-
 /* "1", "1.1", "1.1.0": major and minor (0..255). 0 or -1. */
 static int parse_version(const char *s, uint8_t *major, uint8_t *minor)
 {
@@ -335,48 +313,50 @@ static int read_objects(const struct lw_coap_msg *req, struct lw_coap_response *
 {
 	uint32_t cf;
 	if (!payload_format_ok(req, &cf)) {
-		fail(resp, LW_COAP_UNSUPPORTED_CONTENT_FORMAT, peer, what,
-		     "object list must be application/link-format (40), not %u", cf);
+		lw_coap_resp_refuse(resp, LW_COAP_UNSUPPORTED_CONTENT_FORMAT, peer, what,
+		                    "object list must be application/link-format (40), not %u", cf);
 		return -1;
 	}
 	char why[200];
 	int rc = lw_registration_parse_objects(req->payload, req->payload_len, &p->objects, why,
 	                                       sizeof(why));
 	if (rc == LW_EINVAL) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what, "%s", why);
+		lw_coap_resp_refuse(resp, LW_COAP_BAD_REQUEST, peer, what, "%s", why);
 		return -1;
 	}
 	if (rc == LW_ENOTSUP) {
-		fail(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "%s", why);
+		lw_coap_resp_refuse(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "%s", why);
 		return -1;
 	}
 	if (rc != 0) {
-		fail(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "out of memory");
+		lw_coap_resp_refuse(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what,
+		                    "out of memory");
 		return -1;
 	}
 	p->has_objects = 1;
 	return 0;
 }
 
-/* lt, b, sms, Q: shared by Register and Update. -1 after fail(). */
+/* lt, b, sms, Q: shared by Register and Update. -1 after lw_coap_resp_refuse(). */
 static int common_params(const struct query *q, struct lw_coap_response *resp,
-                         const struct lw_coap_peer *peer, const char *what,
-                         struct lw_reg_params *p)
+                         const struct lw_coap_peer *peer, const char *what, struct lw_reg_params *p)
 {
 	if (q->lt && (parse_u32(q->lt, &p->lifetime) != 0 || p->lifetime == 0)) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what,
-		     "lifetime (lt) must be a whole number of seconds from 1 to 4294967295");
+		lw_coap_resp_refuse(
+		    resp, LW_COAP_BAD_REQUEST, peer, what,
+		    "lifetime (lt) must be a whole number of seconds from 1 to 4294967295");
 		return -1;
 	}
 	if (q->b && !valid_binding(q->b)) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what,
-		     "binding (b) must be made of U, T, S, N, Q (at most %d letters)",
-		     LW_REG_BINDING_MAX);
+		lw_coap_resp_refuse(
+		    resp, LW_COAP_BAD_REQUEST, peer, what,
+		    "binding (b) must be made of U, T, S, N, Q (at most %d letters)",
+		    LW_REG_BINDING_MAX);
 		return -1;
 	}
 	if (q->sms && !valid_sms(q->sms)) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what,
-		     "sms must be an MSISDN: digits and '+', at most %d", MAX_SMS);
+		lw_coap_resp_refuse(resp, LW_COAP_BAD_REQUEST, peer, what,
+		                    "sms must be an MSISDN: digits and '+', at most %d", MAX_SMS);
 		return -1;
 	}
 	p->binding = q->b;
@@ -399,16 +379,19 @@ static int identity_ok(struct lw_coap_response *resp, const struct lw_coap_peer 
 		const char *who = ep->peer_identity(ep, &peer->addr);
 		if (who && strcmp(who, endpoint) == 0)
 			return 0;
-		fail(resp, LW_COAP_FORBIDDEN, peer, what,
-		     "the DTLS session authenticated as endpoint \"%.80s\", not \"%.80s\"",
-		     who ? who : "(none)", endpoint);
+		lw_coap_resp_refuse(
+		    resp, LW_COAP_FORBIDDEN, peer, what,
+		    "the DTLS session authenticated as endpoint \"%.80s\", not \"%.80s\"",
+		    who ? who : "(none)", endpoint);
 		return -1;
 	}
 	if (ep->secure || !ep->unsecured_ok || ep->unsecured_ok(ep->unsecured_ctx, endpoint))
 		return 0;
-	fail(resp, LW_COAP_FORBIDDEN, peer, what,
-	     "endpoint \"%.80s\" must use DTLS (it has a credential, or credentials are "
-	     "required)", endpoint);
+	lw_coap_resp_refuse(
+	    resp, LW_COAP_FORBIDDEN, peer, what,
+	    "endpoint \"%.80s\" must use DTLS (it has a credential, or credentials are "
+	    "required)",
+	    endpoint);
 	return -1;
 }
 
@@ -418,18 +401,19 @@ static void do_register(struct lw_registry *r, struct lw_coap_peer *peer,
 	const char *what = "Register";
 	struct query q;
 	if (query_collect(req, &q) != 0) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what, "query too long");
+		lw_coap_resp_refuse(resp, LW_COAP_BAD_REQUEST, peer, what, "query too long");
 		return;
 	}
 	if (!q.ep || !*q.ep) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what,
-		     "missing endpoint name: the query must have ep=NAME");
+		lw_coap_resp_refuse(resp, LW_COAP_BAD_REQUEST, peer, what,
+		                    "missing endpoint name: the query must have ep=NAME");
 		return;
 	}
 	if (!valid_endpoint(q.ep)) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what,
-		     "endpoint name must be 1 to %d characters without control characters",
-		     MAX_ENDPOINT);
+		lw_coap_resp_refuse(
+		    resp, LW_COAP_BAD_REQUEST, peer, what,
+		    "endpoint name must be 1 to %d characters without control characters",
+		    MAX_ENDPOINT);
 		return;
 	}
 	if (identity_ok(resp, peer, what, q.ep) != 0)
@@ -437,15 +421,15 @@ static void do_register(struct lw_registry *r, struct lw_coap_peer *peer,
 	struct lw_reg_params p = {.endpoint = q.ep, .ver_major = 1, .ver_minor = 0};
 	/* No lwm2m parameter: a 1.0 client (the parameter came with 1.1). */
 	if (q.lwm2m && parse_version(q.lwm2m, &p.ver_major, &p.ver_minor) != 0) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what,
-		     "lwm2m version must look like 1.1 or 1.1.0");
+		lw_coap_resp_refuse(resp, LW_COAP_BAD_REQUEST, peer, what,
+		                    "lwm2m version must look like 1.1 or 1.1.0");
 		return;
 	}
 	if (p.ver_major != 1 || p.ver_minor > 2) {
 		/* The spec's answer: the client retries with an older version. */
-		fail(resp, LW_COAP_PRECONDITION_FAILED, peer, what,
-		     "LwM2M version %u.%u is not supported (1.0, 1.1, 1.2 are)", p.ver_major,
-		     p.ver_minor);
+		lw_coap_resp_refuse(resp, LW_COAP_PRECONDITION_FAILED, peer, what,
+		                    "LwM2M version %u.%u is not supported (1.0, 1.1, 1.2 are)",
+		                    p.ver_major, p.ver_minor);
 		return;
 	}
 	if (common_params(&q, resp, peer, what, &p) != 0)
@@ -455,7 +439,8 @@ static void do_register(struct lw_registry *r, struct lw_coap_peer *peer,
 	struct lw_client *c;
 	if (lw_registry_register(r, &p, peer, &c) != 0) {
 		objects_drop(&p.objects);
-		fail(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "out of memory");
+		lw_coap_resp_refuse(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what,
+		                    "out of memory");
 		return;
 	}
 	resp->msg.code = LW_COAP_CREATED;
@@ -469,7 +454,7 @@ static void do_update(struct lw_registry *r, struct lw_client *c, struct lw_coap
 	const char *what = "Update";
 	struct query q;
 	if (query_collect(req, &q) != 0) {
-		fail(resp, LW_COAP_BAD_REQUEST, peer, what, "query too long");
+		lw_coap_resp_refuse(resp, LW_COAP_BAD_REQUEST, peer, what, "query too long");
 		return;
 	}
 	struct lw_reg_params p = {0};
@@ -480,7 +465,8 @@ static void do_update(struct lw_registry *r, struct lw_client *c, struct lw_coap
 		return;
 	if (lw_registry_update(r, c, &p, peer) != 0) {
 		objects_drop(&p.objects);
-		fail(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what, "out of memory");
+		lw_coap_resp_refuse(resp, LW_COAP_INTERNAL_SERVER_ERROR, peer, what,
+		                    "out of memory");
 		return;
 	}
 	resp->msg.code = LW_COAP_CHANGED;
@@ -507,8 +493,9 @@ static void rd_handler(struct lw_coap_engine *e, struct lw_coap_peer *peer,
 	}
 	struct lw_client *c = lw_registry_find_id(r, (const char *)id->value, id->len);
 	if (!c) {
-		fail(resp, LW_COAP_NOT_FOUND, peer, req->code == LW_COAP_POST ? "Update" : "De-register",
-		     "no such registration (expired or replaced: register again)");
+		lw_coap_resp_refuse(resp, LW_COAP_NOT_FOUND, peer,
+		                    req->code == LW_COAP_POST ? "Update" : "De-register",
+		                    "no such registration (expired or replaced: register again)");
 		return;
 	}
 	/* An Update or De-register names its registration by id: it must
