@@ -122,16 +122,21 @@ static int unsecured_ok(void *ctx, const char *endpoint)
 	return !d->creds || !lw_credentials_by_endpoint(d->creds, endpoint);
 }
 
+void lw_daemon_coap_params(const struct lw_config *c, struct lw_coap_params *params)
+{
+	lw_coap_params_default(params);
+	params->ack_timeout_ms = (uint32_t)c->coap_ack_timeout_ms;
+	params->max_retransmit = (uint32_t)c->coap_max_retransmit;
+	params->nstart = (uint32_t)c->coap_nstart;
+	params->peer_idle_ms = (uint64_t)c->coap_peer_idle * 1000;
+	params->dedup_max = (size_t)c->coap_dedup_max;
+}
+
 static int open_listeners(struct lw_daemon *d, char *err, size_t errlen)
 {
 	const struct lw_config *c = d->cfg;
 	struct lw_coap_params params;
-	lw_coap_params_default(&params);
-	params.ack_timeout_ms = (uint32_t)c->coap_ack_timeout_ms;
-	params.max_retransmit = (uint32_t)c->coap_max_retransmit;
-	params.nstart = (uint32_t)c->coap_nstart;
-	params.peer_idle_ms = (uint64_t)c->coap_peer_idle * 1000;
-	params.dedup_max = (size_t)c->coap_dedup_max;
+	lw_daemon_coap_params(c, &params);
 	d->coap = malloc(sizeof(*d->coap));
 	if (!d->coap || lw_coap_engine_init(d->coap, &d->loop.timers, &params) != 0) {
 		free(d->coap);

@@ -64,6 +64,9 @@ int lw_daemon_check(struct lw_daemon *d, struct lw_config *cfg, char *err, size_
 int lw_daemon_start(struct lw_daemon *d, struct lw_config *cfg, char *err, size_t errlen);
 /* Runs until SIGTERM or SIGINT. */
 int lw_daemon_run(struct lw_daemon *d);
+/* [coap]'s timing and limits, which every CoAP engine of the daemon shares. */
+struct lw_coap_params;
+void lw_daemon_coap_params(const struct lw_config *c, struct lw_coap_params *params);
 /* [coaps]'s server identity and limits (certificate, key, CA, idle time,
  * sessions, handshake time), which every DTLS listener shares. */
 struct lw_coap_dtls_config lw_daemon_dtls_config(const struct lw_config *c);

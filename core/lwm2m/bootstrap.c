@@ -751,12 +751,7 @@ int lw_bootstrap_start(struct lw_daemon *d, char *err, size_t errlen)
 	if (c->bootstrap_port == 0 && c->bootstrap_secure_port == 0)
 		return LW_EXIT_OK;
 	struct lw_coap_params params;
-	lw_coap_params_default(&params);
-	params.ack_timeout_ms = (uint32_t)c->coap_ack_timeout_ms;
-	params.max_retransmit = (uint32_t)c->coap_max_retransmit;
-	params.nstart = (uint32_t)c->coap_nstart;
-	params.peer_idle_ms = (uint64_t)c->coap_peer_idle * 1000;
-	params.dedup_max = (size_t)c->coap_dedup_max;
+	lw_daemon_coap_params(c, &params);
 	bs->engine = malloc(sizeof(*bs->engine));
 	if (!bs->engine || lw_coap_engine_init(bs->engine, &d->loop.timers, &params) != 0) {
 		free(bs->engine);
