@@ -171,6 +171,21 @@ int lw_wait_timeout(pid_t pid, int timeout_ms)
 	}
 }
 
+char *lw_run_joined(const char *const *argv, int timeout_ms)
+{
+	char *out = NULL, *err = NULL;
+	int st = lw_run(argv, timeout_ms, &out, &err);
+	size_t a = out ? strlen(out) : 0, b = err ? strlen(err) : 0;
+	char *all = st == -1 ? NULL : malloc(a + b + 1);
+	if (all) {
+		memcpy(all, out ? out : "", a);
+		memcpy(all + a, err ? err : "", b + 1);
+	}
+	free(out);
+	free(err);
+	return all;
+}
+
 void lw_stop_child(pid_t pid, int timeout_ms)
 {
 	if (pid <= 0)

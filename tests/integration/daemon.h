@@ -78,6 +78,9 @@ int lw_wait_timeout(pid_t pid, int timeout_ms);
  * not NULL) receive the output as malloc'd strings.
  */
 int lw_run(const char *const *argv, int timeout_ms, char **out, char **err);
+/* lw_run, and its stdout then its stderr in one malloc'd string; NULL when
+ * it did not end in time. */
+char *lw_run_joined(const char *const *argv, int timeout_ms);
 /* SIGTERM to pid, SIGKILL when it has not ended after timeout_ms; reaps it. */
 void lw_stop_child(pid_t pid, int timeout_ms);
 /*
